@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AgentRetrieval.Onnx.Clip;
+
+/// <summary>Where a CLIP model is and which of its files to run.</summary>
+public sealed class ClipModelOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Clip";
+
+    /// <summary>The model folder in the public Hugging Face ONNX layout.</summary>
+    [Required]
+    public string ModelDirectory { get; set; } = "";
+
+    /// <summary>Which weights: <c>full</c> (float32), <c>quantized</c> (uint8) or <c>fp16</c>.</summary>
+    [RegularExpression("^(full|quantized|fp16)$")]
+    public string Variant { get; set; } = "full";
+
+    /// <summary>Use the combined <c>onnx/model.onnx</c> even when the separate towers exist.</summary>
+    public bool PreferCombined { get; set; }
+
+    /// <summary>Threads per inference call; 0 lets ONNX Runtime choose (all cores).</summary>
+    [Range(0, 256)]
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>The largest image allowed, in pixels, checked before decoding.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxPixels { get; set; } = Imaging.ImageLoader.DefaultMaxPixels;
+}
