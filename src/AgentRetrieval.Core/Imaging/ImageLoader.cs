@@ -61,7 +61,29 @@ public static class ImageLoader
             throw new InvalidImageException($"The image header gives impossible dimensions {info.Width}×{info.Height}.");
         }
 
-        return new ImageInfo(format.Name.ToUpperInvariant(), info.Width, info.Height, ReadTakenAt(info));
+        string name = format.Name.ToUpperInvariant();
+        EnsureComplete(data.Span, name);
+        return new ImageInfo(name, info.Width, info.Height, ReadTakenAt(info));
+    }
+
+    /// <summary>
+    /// Rejects files cut short. ImageSharp fills the missing rows of a truncated JPEG, PNG or GIF with grey where the
+    /// reference library refuses the file; an index of half-grey images is worse than a reported error.
+    /// </summary>
+    private static void EnsureComplete(ReadOnlySpan<byte> data, string format)
+    {
+        ReadOnlySpan<byte> tail = data[Math.Max(0, data.Length - 1024)..];
+        bool complete = format switch
+        {
+            "JPEG" => tail.IndexOf([(byte)0xFF, (byte)0xD9]) >= 0,
+            "PNG" => tail.IndexOf("IEND"u8) >= 0,
+            "GIF" => tail.LastIndexOf((byte)0x3B) >= 0,
+            _ => true,
+        };
+        if (!complete)
+        {
+            throw new InvalidImageException($"The {format} file is truncated (its end marker is missing).");
+        }
     }
 
     /// <summary>Decodes an image to 8-bit RGB, upright, after checking its header against <paramref name="maxPixels"/>.</summary>

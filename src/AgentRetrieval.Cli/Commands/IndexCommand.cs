@@ -1,0 +1,149 @@
+using System.CommandLine;
+using System.Diagnostics;
+using AgentRetrieval.Cli.Hosting;
+using AgentRetrieval.Embeddings;
+using AgentRetrieval.Indexing;
+using AgentRetrieval.Onnx.Clip;
+using Spectre.Console;
+
+namespace AgentRetrieval.Cli.Commands;
+
+/// <summary><c>agentretrieval index &lt;folder&gt;</c>: brings the index up to date with a folder tree.</summary>
+internal static class IndexCommand
+{
+    public static Command Create()
+    {
+        var folder = new Argument<string>("folder") { Description = "The folder of images to index (recursively)." };
+        var rebuild = new Option<bool>("--rebuild") { Description = "Drop the index's vectors first (needed after changing the model)." };
+        var command = new Command("index", "Index a folder of images: new and changed files are embedded, moved files are recognised, deleted ones removed.")
+        {
+            folder, rebuild,
+        };
+        command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
+        {
+            CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
+            bool json = result.GetValue(CommandLine.Json);
+            string path = result.GetValue(folder)!;
+            if (!Directory.Exists(path))
+            {
+                throw new SettingsException($"The folder '{path}' does not exist.");
+            }
+
+            using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
+            using var encoder = new ClipImageEmbeddingGenerator(model, settings.ClipBatches.ImageBatchSize);
+            using EmbeddedImageIndex index = EmbeddedImageIndex.Open(settings.Indexing.IndexDirectory);
+            if (result.GetValue(rebuild))
+            {
+                index.Clear();
+            }
+            else if (index.Model is { } existing && index.Count > 0 && !existing.IsCompatibleWith(model.Identity))
+            {
+                throw new ModelIdentityMismatchException(existing, model.Identity);
+            }
+
+            var indexer = new FolderIndexer(encoder, model.Identity, index, settings.Indexing);
+            IndexReport report = await RunWithProgressAsync(indexer, path, json, token);
+            Print(report, json, settings.Indexing.IndexDirectory, model.Identity);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static async Task<IndexReport> RunWithProgressAsync(FolderIndexer indexer, string path, bool json, CancellationToken token)
+    {
+        if (!Ui.Interactive || json)
+        {
+            var sw = Stopwatch.StartNew();
+            long lastTicks = -1;
+            var progress = new SynchronousProgress<IndexProgress>(p =>
+            {
+                if (p.Phase != "embed" || p.Total == 0)
+                {
+                    return;
+                }
+
+                if (p.Done == p.Total || lastTicks < 0 || sw.Elapsed.Ticks - lastTicks > TimeSpan.FromSeconds(5).Ticks)
+                {
+                    lastTicks = sw.Elapsed.Ticks;
+                    double rate = p.Done / Math.Max(sw.Elapsed.TotalSeconds, 1e-3);
+                    double eta = rate > 0 ? (p.Total - p.Done) / rate : 0;
+                    Ui.Info($"indexed {p.Done}/{p.Total} files, {rate:0.0} files/s, about {eta:0}s left");
+                }
+            });
+            return await indexer.IndexAsync(path, progress, token);
+        }
+
+        IndexReport? report = null;
+        await Ui.Err.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RateColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .StartAsync(async ctx =>
+            {
+                ProgressTask task = ctx.AddTask("scanning", maxValue: 1);
+                var progress = new SynchronousProgress<IndexProgress>(p =>
+                {
+                    switch (p.Phase)
+                    {
+                        case "embed":
+                            task.Description = "indexing";
+                            task.MaxValue = Math.Max(1, p.Total);
+                            task.Value = p.Total == 0 ? 1 : p.Done;
+                            break;
+                        case "clean":
+                            task.Value = task.MaxValue;
+                            break;
+                    }
+                });
+                report = await indexer.IndexAsync(path, progress, token);
+                task.Value = task.MaxValue;
+            });
+        return report!;
+    }
+
+    private static void Print(IndexReport report, bool json, string indexDirectory, ModelIdentity model)
+    {
+        double seconds = Math.Max(report.Elapsed.TotalSeconds, 1e-9);
+        if (json)
+        {
+            JsonOutput.Write(new
+            {
+                root = report.Root,
+                index = indexDirectory,
+                model = model.Key,
+                found = report.Found,
+                unchanged = report.Unchanged,
+                embedded = report.Embedded,
+                reused = report.Reused,
+                removed = report.Removed,
+                indexed_images = report.IndexedImages,
+                elapsed_seconds = Math.Round(report.Elapsed.TotalSeconds, 3),
+                images_per_second = Math.Round(report.Embedded / seconds, 2),
+                skipped = report.Skipped.Select(s => new { path = s.Path, reason = s.Reason }),
+            });
+            return;
+        }
+
+        Ui.Out.MarkupLine($"Indexed [bold]{report.Root.EscapeMarkup()}[/] into {indexDirectory.EscapeMarkup()} with {model.Key.EscapeMarkup()}");
+        Ui.Out.MarkupLine($"  {report.Found} image files: {report.Embedded} embedded ({report.Embedded / seconds:0.0} images/s), " +
+            $"{report.Reused} recognised by content (moved, renamed or copied), {report.Unchanged} unchanged, {report.Removed} removed, {report.Skipped.Count} skipped. " +
+            $"The index holds {report.IndexedImages} images. ({report.Elapsed.TotalSeconds:0.0}s)");
+        if (report.Skipped.Count > 0)
+        {
+            var table = new Table().AddColumn("skipped").AddColumn("reason");
+            foreach (SkippedFile s in report.Skipped)
+            {
+                table.AddRow(Markup.Escape(s.Path), Markup.Escape(s.Reason));
+            }
+
+            Ui.Out.Write(table);
+        }
+    }
+
+    private sealed class RateColumn : ProgressColumn
+    {
+        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+        {
+            double? speed = task.Speed;
+            return new Text(speed is null ? "      " : $"{speed:0.0} img/s");
+        }
+    }
+}

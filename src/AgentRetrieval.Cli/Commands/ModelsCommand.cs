@@ -1,0 +1,72 @@
+using System.CommandLine;
+using AgentRetrieval.Cli.Hosting;
+using AgentRetrieval.Models;
+using Spectre.Console;
+
+namespace AgentRetrieval.Cli.Commands;
+
+/// <summary><c>agentretrieval models list|pull</c>.</summary>
+internal static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var list = new Command("list", "Show the supported models and which are installed.");
+        list.SetAction((result, ct) => CommandLine.RunAsync(token =>
+        {
+            CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
+            ModelManifest manifest = ModelManifest.Load(settings.ManifestPath);
+            var rows = manifest.Models.Select(m =>
+            {
+                string dir = Path.Combine(settings.Models.Directory, m.Name);
+                return new
+                {
+                    name = m.Name,
+                    is_default = string.Equals(m.Name, settings.Models.Default, StringComparison.OrdinalIgnoreCase),
+                    repository = m.Repository,
+                    dimensions = m.Dimensions,
+                    variants = m.Variants.ToDictionary(v => v.Key, v => Math.Round(m.FilesFor(v.Key).Sum(f => f.SizeMb), 1)),
+                    installed = ModelDownloader.IsInstalled(dir),
+                    directory = dir,
+                    description = m.Description,
+                };
+            }).ToList();
+            if (result.GetValue(CommandLine.Json))
+            {
+                JsonOutput.Write(new { models_directory = settings.Models.Directory, models = rows });
+                return Task.FromResult(0);
+            }
+
+            var table = new Table().AddColumn("name").AddColumn("source").AddColumn("dims").AddColumn("download (MB)").AddColumn("installed");
+            foreach (var r in rows)
+            {
+                table.AddRow(Markup.Escape(r.name + (r.is_default ? " (default)" : "")), Markup.Escape(r.repository), r.dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    Markup.Escape(string.Join(", ", r.variants.Select(v => $"{v.Key} {v.Value:0}"))), r.installed ? "yes" : "no");
+            }
+
+            Ui.Out.Write(table);
+            Ui.Info($"Models folder: {settings.Models.Directory}. Get one with: agentretrieval models pull <name> [--variant quantized]");
+            return Task.FromResult(0);
+        }, ct));
+
+        var name = new Argument<string>("name") { Description = "The model's name (see 'models list')." };
+        var dir = new Option<string?>("--dir") { Description = "Where to put it (default: <Models:Directory>/<name>)." };
+        var pull = new Command("pull", "Download a model with resume and checksum verification.") { name, dir };
+        pull.SetAction((result, ct) => CommandLine.RunAsync(async token =>
+        {
+            CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
+            string modelName = result.GetValue(name)!;
+            string target = result.GetValue(dir) is { } d ? CliSettings.ExpandPath(d) : Path.Combine(settings.Models.Directory, modelName);
+            string variant = settings.Clip.Variant;
+            await ModelResolver.PullAsync(settings, modelName, variant, target, token);
+            Ui.Info($"{modelName} ({variant}) is installed in {target}.");
+            if (result.GetValue(CommandLine.Json))
+            {
+                JsonOutput.Write(new { name = modelName, variant, directory = target });
+            }
+
+            return 0;
+        }, ct));
+
+        return new Command("models", "List and download CLIP models.") { list, pull };
+    }
+}

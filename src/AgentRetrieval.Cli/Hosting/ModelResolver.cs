@@ -1,0 +1,98 @@
+using AgentRetrieval.Models;
+using AgentRetrieval.Onnx.Clip;
+using Spectre.Console;
+
+namespace AgentRetrieval.Cli.Hosting;
+
+/// <summary>
+/// Finds the CLIP model to use: the configured or <c>--model</c> folder, else the default model in the models folder,
+/// pulled first when it is missing (unless offline), as rclip does.
+/// </summary>
+internal static class ModelResolver
+{
+    public static async Task<ClipModel> LoadClipAsync(CliSettings settings, CancellationToken cancellationToken)
+    {
+        ClipModelOptions clip = settings.Clip;
+        if (string.IsNullOrEmpty(clip.ModelDirectory))
+        {
+            string directory = Path.Combine(settings.Models.Directory, settings.Models.Default);
+            if (!ModelDownloader.IsInstalled(directory))
+            {
+                if (settings.Offline)
+                {
+                    throw new SettingsException(
+                        $"The default model '{settings.Models.Default}' is not installed in '{directory}' and downloads are off (--offline or Models:AutoPull=false). " +
+                        $"Run 'agentretrieval models pull {settings.Models.Default}' while online, or put a CLIP model in the public ONNX layout " +
+                        "(onnx/text_model.onnx, onnx/vision_model.onnx, vocab.json, merges.txt or tokenizer.json, preprocessor_config.json, config.json) " +
+                        $"into '{directory}' and pass --model '{directory}'.");
+                }
+
+                Ui.Info($"The default model '{settings.Models.Default}' is not installed; downloading it to {directory} (use --offline to prevent this).");
+                await PullAsync(settings, settings.Models.Default, clip.Variant, directory, cancellationToken);
+            }
+
+            clip = new ClipModelOptions
+            {
+                ModelDirectory = directory,
+                Variant = clip.Variant,
+                PreferCombined = clip.PreferCombined,
+                IntraOpThreads = clip.IntraOpThreads,
+                MaxPixels = clip.MaxPixels,
+            };
+        }
+
+        return ClipModel.Load(clip);
+    }
+
+    public static async Task PullAsync(CliSettings settings, string name, string variant, string directory, CancellationToken cancellationToken)
+    {
+        ModelManifest manifest = ModelManifest.Load(settings.ManifestPath);
+        ModelEntry entry = manifest.Find(name);
+        using var http = new HttpClient { Timeout = settings.Models.DownloadTimeout };
+        http.DefaultRequestHeaders.UserAgent.ParseAdd("agentretrieval/1.0");
+        string endpoint = settings.Models.HubEndpoint.EndsWith('/') ? settings.Models.HubEndpoint : settings.Models.HubEndpoint + "/";
+        var downloader = new ModelDownloader(http, new Uri(endpoint));
+        if (!Ui.Interactive)
+        {
+            var lastReported = new Dictionary<string, int>();
+            var progress = new Progress<DownloadProgress>(p =>
+            {
+                int percent = p.TotalBytes is > 0 ? (int)(100 * p.Bytes / p.TotalBytes.Value) : 0;
+                if (p.Completed || !lastReported.TryGetValue(p.File, out int last) || percent >= last + 10)
+                {
+                    lastReported[p.File] = percent;
+                    Ui.Info(p.Completed ? $"  {p.File}: done, verified" : $"  {p.File}: {p.Bytes / 1e6:0.0} MB ({percent}%)");
+                }
+            });
+            await downloader.PullAsync(entry, variant, directory, progress, cancellationToken);
+            return;
+        }
+
+        await Ui.Err.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .StartAsync(async ctx =>
+            {
+                var tasks = new Dictionary<string, ProgressTask>();
+                var progress = new SynchronousProgress<DownloadProgress>(p =>
+                {
+                    if (!tasks.TryGetValue(p.File, out ProgressTask? task))
+                    {
+                        task = tasks[p.File] = ctx.AddTask(p.File, maxValue: p.TotalBytes ?? 1);
+                    }
+
+                    if (p.TotalBytes is long total)
+                    {
+                        task.MaxValue = total;
+                    }
+
+                    task.Value = p.Bytes;
+                    if (p.Completed)
+                    {
+                        task.Value = task.MaxValue;
+                        task.StopTask();
+                    }
+                });
+                await downloader.PullAsync(entry, variant, directory, progress, cancellationToken);
+            });
+    }
+}

@@ -1,0 +1,4 @@
+using System.CommandLine;
+using AgentRetrieval.Cli;
+
+return await CommandLine.Build().Parse(args).InvokeAsync();

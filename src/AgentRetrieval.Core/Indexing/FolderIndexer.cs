@@ -1,0 +1,239 @@
+using System.Security.Cryptography;
+using AgentRetrieval.Embeddings;
+using AgentRetrieval.Imaging;
+using Microsoft.Extensions.AI;
+
+namespace AgentRetrieval.Indexing;
+
+/// <summary>
+/// Indexes a folder tree incrementally: new and changed images are embedded, moved or renamed ones are recognised by
+/// their content hash and not embedded again, deleted ones are removed. Work commits batch by batch, so a run that is
+/// killed loses at most the batch in flight and the next run resumes. Bad files are reported and never stop a run.
+/// </summary>
+public sealed class FolderIndexer
+{
+    private readonly IEmbeddingGenerator<DataContent, Embedding<float>> _encoder;
+    private readonly EmbeddedImageIndex _index;
+    private readonly ModelIdentity _model;
+    private readonly IndexingOptions _options;
+    private readonly TimeProvider _time;
+
+    /// <summary>Creates the indexer.</summary>
+    /// <param name="encoder">The image encoder.</param>
+    /// <param name="model">The encoder's identity (recorded in the index).</param>
+    /// <param name="index">The index to update.</param>
+    /// <param name="options">Batch size and limits.</param>
+    /// <param name="timeProvider">The clock.</param>
+    public FolderIndexer(IEmbeddingGenerator<DataContent, Embedding<float>> encoder, ModelIdentity model, EmbeddedImageIndex index,
+        IndexingOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(index);
+        ArgumentNullException.ThrowIfNull(options);
+        _encoder = encoder;
+        _model = model;
+        _index = index;
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Brings the index up to date with <paramref name="folder"/>.</summary>
+    /// <param name="folder">The folder to index, recursively.</param>
+    /// <param name="progress">Receives progress.</param>
+    /// <param name="cancellationToken">Stops the run after the batch in flight is committed or dropped.</param>
+    /// <returns>What was done.</returns>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="ModelIdentityMismatchException">The index was built with another model.</exception>
+    public async Task<IndexReport> IndexAsync(string folder, IProgress<IndexProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        if (!Directory.Exists(root))
+        {
+            throw new DirectoryNotFoundException($"The folder '{folder}' does not exist.");
+        }
+
+        long started = _time.GetTimestamp();
+        _index.BindModel(_model);
+        var skipped = new List<SkippedFile>();
+        progress?.Report(new IndexProgress("scan", 0, 0, root));
+        List<FileInfo> files = FileWalker.Walk(root, skipped, cancellationToken);
+        Dictionary<string, (string Hash, long Size, long ModifiedTicks)> known = _index.GetFiles(root);
+
+        var work = new List<FileInfo>();
+        int unchanged = 0;
+        foreach (FileInfo f in files)
+        {
+            if (known.TryGetValue(f.FullName, out var k) && k.Size == f.Length && k.ModifiedTicks == f.LastWriteTimeUtc.Ticks)
+            {
+                unchanged++;
+            }
+            else
+            {
+                work.Add(f);
+            }
+        }
+
+        int embedded = 0, reused = 0, done = 0;
+        var failed = new List<string>();
+        var pendingHashes = new HashSet<string>(StringComparer.Ordinal);
+        progress?.Report(new IndexProgress("embed", 0, work.Count, null));
+        for (int start = 0; start < work.Count; start += _options.BatchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            List<FileInfo> batch = work.GetRange(start, Math.Min(_options.BatchSize, work.Count - start));
+            var ready = new List<IndexedFile>();
+            var toEmbed = new List<(IndexedFile File, byte[] Data)>();
+            foreach (FileInfo f in batch)
+            {
+                Candidate? c = Read(f, skipped);
+                if (c is null)
+                {
+                    failed.Add(f.FullName);
+                    continue;
+                }
+
+                if (pendingHashes.Contains(c.Hash) || _index.ContainsHash(c.Hash))
+                {
+                    ready.Add(new IndexedFile(f.FullName, c.Hash, c.Size, c.ModifiedTicks, c.Info, null));
+                    reused++;
+                    continue;
+                }
+
+                pendingHashes.Add(c.Hash);
+                toEmbed.Add((new IndexedFile(f.FullName, c.Hash, c.Size, c.ModifiedTicks, c.Info, null), c.Data));
+            }
+
+            foreach ((IndexedFile file, float[] vector) in await EmbedAsync(toEmbed, skipped, failed, pendingHashes, cancellationToken))
+            {
+                ready.Add(file with { Vector = vector });
+                embedded++;
+            }
+
+            // Vectors first, so that copies of new content in the same batch refer to a committed image.
+            ready.Sort((a, b) => (a.Vector is null).CompareTo(b.Vector is null));
+            ready.RemoveAll(r => r.Vector is null && !pendingHashesCommittedOrKnown(r.Hash));
+            _index.Commit(ready);
+            done += batch.Count;
+            progress?.Report(new IndexProgress("embed", done, work.Count, batch[^1].FullName));
+        }
+
+        progress?.Report(new IndexProgress("clean", 0, 0, null));
+        var present = new HashSet<string>(files.Select(f => f.FullName), StringComparer.Ordinal);
+        var gone = known.Keys.Where(p => !present.Contains(p)).Concat(failed.Where(known.ContainsKey)).Distinct(StringComparer.Ordinal).ToList();
+        if (gone.Count > 0)
+        {
+            _index.RemoveFiles(gone);
+        }
+
+        return new IndexReport
+        {
+            Root = root,
+            Found = files.Count,
+            Unchanged = unchanged,
+            Embedded = embedded,
+            Reused = reused,
+            Removed = gone.Count,
+            Skipped = skipped,
+            Elapsed = _time.GetElapsedTime(started),
+            IndexedImages = _index.Count,
+        };
+
+        bool pendingHashesCommittedOrKnown(string hash) => pendingHashes.Contains(hash) || _index.ContainsHash(hash);
+    }
+
+    private async Task<List<(IndexedFile File, float[] Vector)>> EmbedAsync(
+        List<(IndexedFile File, byte[] Data)> items, List<SkippedFile> skipped, List<string> failed, HashSet<string> pendingHashes, CancellationToken cancellationToken)
+    {
+        var result = new List<(IndexedFile, float[])>();
+        if (items.Count == 0)
+        {
+            return result;
+        }
+
+        try
+        {
+            GeneratedEmbeddings<Embedding<float>> vectors = await _encoder.GenerateAsync(
+                items.Select(i => new DataContent(i.Data, "application/octet-stream") { Name = i.File.Path }), cancellationToken: cancellationToken);
+            for (int i = 0; i < items.Count; i++)
+            {
+                result.Add((items[i].File, vectors[i].Vector.ToArray()));
+            }
+
+            return result;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && items.Count > 1)
+        {
+            // One bad image fails the whole batch: embed one by one to find it and keep the rest.
+        }
+
+        foreach ((IndexedFile file, byte[] data) in items)
+        {
+            try
+            {
+                GeneratedEmbeddings<Embedding<float>> v = await _encoder.GenerateAsync(
+                    [new DataContent(data, "application/octet-stream") { Name = file.Path }], cancellationToken: cancellationToken);
+                result.Add((file, v[0].Vector.ToArray()));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                string reason = ex is InvalidImageException ? Innermost(ex.Message) : $"the model failed on it: {ex.Message}";
+                skipped.Add(new SkippedFile(file.Path, reason));
+                failed.Add(file.Path);
+                pendingHashes.Remove(file.Hash);
+            }
+        }
+
+        return result;
+    }
+
+    private static string Innermost(string message)
+    {
+        int colon = message.IndexOf("): ", StringComparison.Ordinal);
+        return colon >= 0 ? message[(colon + 3)..] : message;
+    }
+
+    private Candidate? Read(FileInfo f, List<SkippedFile> skipped)
+    {
+        byte[] data;
+        try
+        {
+            f.Refresh();
+            if (f.Length > _options.MaxFileBytes)
+            {
+                skipped.Add(new SkippedFile(f.FullName, $"the file is {f.Length / (1024 * 1024)} MiB, over the limit of {_options.MaxFileBytes / (1024 * 1024)} MiB"));
+                return null;
+            }
+
+            data = File.ReadAllBytes(f.FullName);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            skipped.Add(new SkippedFile(f.FullName, $"unreadable: {ex.Message}"));
+            return null;
+        }
+
+        if (data.Length == 0)
+        {
+            skipped.Add(new SkippedFile(f.FullName, "empty file (0 bytes)"));
+            return null;
+        }
+
+        ImageInfo info;
+        try
+        {
+            info = ImageLoader.Identify(data);
+            ImageLoader.EnsureWithinLimit(info, _options.MaxPixels);
+        }
+        catch (InvalidImageException ex)
+        {
+            skipped.Add(new SkippedFile(f.FullName, ex.Message));
+            return null;
+        }
+
+        return new Candidate(Convert.ToHexStringLower(SHA256.HashData(data)), data.LongLength, f.LastWriteTimeUtc.Ticks, info, data);
+    }
+
+    private sealed record Candidate(string Hash, long Size, long ModifiedTicks, ImageInfo Info, byte[] Data);
+}

@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AgentRetrieval.Indexing;
+
+/// <summary>How folders are indexed and where the index lives.</summary>
+public sealed class IndexingOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Indexing";
+
+    /// <summary>The index folder (catalogue and vectors).</summary>
+    [Required]
+    public string IndexDirectory { get; set; } = ".agentretrieval/index";
+
+    /// <summary>Images embedded and committed together; a kill loses at most one batch.</summary>
+    [Range(1, 1024)]
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>The largest width × height decoded (decompression-bomb guard), checked before decoding.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxPixels { get; set; } = Imaging.ImageLoader.DefaultMaxPixels;
+
+    /// <summary>The largest file read, in bytes.</summary>
+    [Range(1, long.MaxValue)]
+    public long MaxFileBytes { get; set; } = 512L * 1024 * 1024;
+}

@@ -1,0 +1,48 @@
+using System.Numerics.Tensors;
+
+namespace AgentRetrieval.Indexing;
+
+/// <summary>Exact top-k by dot product over a row-major matrix of unit vectors (dot = cosine).</summary>
+public static class TopK
+{
+    /// <summary>The <paramref name="k"/> rows with the highest dot product with <paramref name="query"/>, best first.</summary>
+    /// <param name="matrix">Rows of <paramref name="dimensions"/> floats.</param>
+    /// <param name="dimensions">Row length.</param>
+    /// <param name="query">The query.</param>
+    /// <param name="k">How many.</param>
+    /// <returns>(row, score) pairs, best first; ties by lower row.</returns>
+    public static (int Row, float Score)[] Exact(ReadOnlySpan<float> matrix, int dimensions, ReadOnlySpan<float> query, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
+        int rows = matrix.Length / dimensions;
+        k = Math.Min(k, rows);
+        if (k <= 0)
+        {
+            return [];
+        }
+
+        // A min-heap of the best k so far: its root is the weakest kept hit.
+        var heap = new PriorityQueue<int, (float Score, int NegRow)>(k + 1);
+        for (int r = 0; r < rows; r++)
+        {
+            float score = TensorPrimitives.Dot(matrix.Slice(r * dimensions, dimensions), query);
+            if (heap.Count < k)
+            {
+                heap.Enqueue(r, (score, -r));
+            }
+            else if (heap.TryPeek(out _, out (float Score, int NegRow) weakest) && (score > weakest.Score))
+            {
+                heap.EnqueueDequeue(r, (score, -r));
+            }
+        }
+
+        var result = new (int, float)[heap.Count];
+        for (int i = result.Length - 1; i >= 0; i--)
+        {
+            heap.TryDequeue(out int row, out (float Score, int NegRow) p);
+            result[i] = (row, p.Score);
+        }
+
+        return result;
+    }
+}
