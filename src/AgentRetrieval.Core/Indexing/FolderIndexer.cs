@@ -163,8 +163,14 @@ public sealed class FolderIndexer
 
             return result;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && items.Count > 1)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            if (items.Count == 1)
+            {
+                Fail(items[0].File, ex, skipped, failed, pendingHashes);
+                return result;
+            }
+
             // One bad image fails the whole batch: embed one by one to find it and keep the rest.
         }
 
@@ -178,14 +184,19 @@ public sealed class FolderIndexer
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                string reason = ex is InvalidImageException ? Innermost(ex.Message) : $"the model failed on it: {ex.Message}";
-                skipped.Add(new SkippedFile(file.Path, reason));
-                failed.Add(file.Path);
-                pendingHashes.Remove(file.Hash);
+                Fail(file, ex, skipped, failed, pendingHashes);
             }
         }
 
         return result;
+    }
+
+    private static void Fail(IndexedFile file, Exception ex, List<SkippedFile> skipped, List<string> failed, HashSet<string> pendingHashes)
+    {
+        string reason = ex is InvalidImageException ? Innermost(ex.Message) : $"the model failed on it: {ex.Message}";
+        skipped.Add(new SkippedFile(file.Path, reason));
+        failed.Add(file.Path);
+        pendingHashes.Remove(file.Hash);
     }
 
     private static string Innermost(string message)

@@ -185,7 +185,7 @@ public sealed class ModelDownloader
             }
 
             long size = e.TryGetProperty("size", out JsonElement s) ? s.GetInt64() : 0;
-            string? sha = e.TryGetProperty("lfs", out JsonElement lfs) && lfs.TryGetProperty("oid", out JsonElement oid) ? oid.GetString() : null;
+            string? sha = e.TryGetProperty("lfs", out JsonElement lfs) && lfs.ValueKind == JsonValueKind.Object && lfs.TryGetProperty("oid", out JsonElement oid) ? oid.GetString() : null;
             result[p.GetString()!] = (size, sha);
         }
 

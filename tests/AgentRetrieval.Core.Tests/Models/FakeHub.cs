@@ -1,0 +1,138 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace AgentRetrieval.Tests.Models;
+
+/// <summary>A local HTTP server that serves a fake model repository the way the hub does (file listing with LFS SHA-256, range requests).</summary>
+internal sealed class FakeHub : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Dictionary<string, byte[]> _files;
+    private readonly Task _loop;
+
+    public FakeHub(Dictionary<string, byte[]> files)
+    {
+        _files = files;
+        int port = FreePort();
+        BaseUri = new Uri($"http://127.0.0.1:{port}/");
+        _listener.Prefixes.Add(BaseUri.ToString());
+        _listener.Start();
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public Uri BaseUri { get; }
+
+    /// <summary>SHA-256 the listing claims, by path, instead of the real one.</summary>
+    public Dictionary<string, string> ListedShaOverride { get; } = [];
+
+    /// <summary>Paths whose next N downloads are cut off halfway.</summary>
+    public Dictionary<string, int> BreakNext { get; } = [];
+
+    public List<string> RangeRequests { get; } = [];
+
+    public int FileRequests { get; private set; }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+        try
+        {
+            _loop.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+    }
+
+    private static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    private async Task LoopAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext ctx;
+            try
+            {
+                ctx = await _listener.GetContextAsync();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            try
+            {
+                await HandleAsync(ctx);
+            }
+            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext ctx)
+    {
+        string path = ctx.Request.Url!.AbsolutePath;
+        if (path.StartsWith("/api/models/owner/repo/tree/main", StringComparison.Ordinal))
+        {
+            var listing = _files.Select(f => new
+            {
+                type = "file",
+                path = f.Key,
+                size = f.Value.Length,
+                lfs = f.Key.EndsWith(".onnx", StringComparison.Ordinal)
+                    ? new { oid = ListedShaOverride.GetValueOrDefault(f.Key) ?? Convert.ToHexStringLower(SHA256.HashData(f.Value)), size = f.Value.Length }
+                    : null,
+            });
+            byte[] body = JsonSerializer.SerializeToUtf8Bytes(listing);
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.OutputStream.WriteAsync(body);
+            ctx.Response.Close();
+            return;
+        }
+
+        const string prefix = "/owner/repo/resolve/main/";
+        if (!path.StartsWith(prefix, StringComparison.Ordinal) || !_files.TryGetValue(path[prefix.Length..], out byte[]? data))
+        {
+            ctx.Response.StatusCode = 404;
+            ctx.Response.Close();
+            return;
+        }
+
+        string file = path[prefix.Length..];
+        FileRequests++;
+        long from = 0;
+        string? range = ctx.Request.Headers["Range"];
+        if (range is not null && range.StartsWith("bytes=", StringComparison.Ordinal))
+        {
+            RangeRequests.Add($"{file}:{range}");
+            from = long.Parse(range[6..].TrimEnd('-'), System.Globalization.CultureInfo.InvariantCulture);
+            ctx.Response.StatusCode = 206;
+            ctx.Response.Headers["Content-Range"] = $"bytes {from}-{data.Length - 1}/{data.Length}";
+        }
+
+        ctx.Response.ContentLength64 = data.Length - from;
+        if (BreakNext.TryGetValue(file, out int breaks) && breaks > 0)
+        {
+            BreakNext[file] = breaks - 1;
+            int half = (int)((data.Length - from) / 2);
+            await ctx.Response.OutputStream.WriteAsync(data.AsMemory((int)from, half));
+            await ctx.Response.OutputStream.FlushAsync();
+            ctx.Response.Abort();
+            return;
+        }
+
+        await ctx.Response.OutputStream.WriteAsync(data.AsMemory((int)from));
+        ctx.Response.Close();
+    }
+}
