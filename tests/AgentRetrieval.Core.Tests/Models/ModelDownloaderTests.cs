@@ -1,4 +1,5 @@
 using AgentRetrieval.Models;
+using AgentRetrieval.Tests;
 
 namespace AgentRetrieval.Tests.Models;
 

@@ -3,18 +3,21 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 
-namespace AgentRetrieval.Tests.Models;
+namespace AgentRetrieval.Tests;
 
 /// <summary>A local HTTP server that serves a fake model repository the way the hub does (file listing with LFS SHA-256, range requests).</summary>
-internal sealed class FakeHub : IDisposable
+public sealed class FakeHub : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Dictionary<string, byte[]> _files;
     private readonly Task _loop;
 
-    public FakeHub(Dictionary<string, byte[]> files)
+    private readonly string _repository;
+
+    public FakeHub(Dictionary<string, byte[]> files, string repository = "owner/repo")
     {
         _files = files;
+        _repository = repository;
         int port = FreePort();
         BaseUri = new Uri($"http://127.0.0.1:{port}/");
         _listener.Prefixes.Add(BaseUri.ToString());
@@ -83,7 +86,7 @@ internal sealed class FakeHub : IDisposable
     private async Task HandleAsync(HttpListenerContext ctx)
     {
         string path = ctx.Request.Url!.AbsolutePath;
-        if (path.StartsWith("/api/models/owner/repo/tree/main", StringComparison.Ordinal))
+        if (path.StartsWith($"/api/models/{_repository}/tree/main", StringComparison.Ordinal))
         {
             var listing = _files.Select(f => new
             {
@@ -101,7 +104,7 @@ internal sealed class FakeHub : IDisposable
             return;
         }
 
-        const string prefix = "/owner/repo/resolve/main/";
+        string prefix = $"/{_repository}/resolve/main/";
         if (!path.StartsWith(prefix, StringComparison.Ordinal) || !_files.TryGetValue(path[prefix.Length..], out byte[]? data))
         {
             ctx.Response.StatusCode = 404;
