@@ -13,7 +13,7 @@ namespace AgentRetrieval.Indexing;
 /// together. Vectors are loaded into one contiguous array for exact search with <see cref="TensorPrimitives"/>.
 /// </summary>
 /// <remarks>Thread-safe: reads and writes are serialised by a lock; searches run on a snapshot of the vectors.</remarks>
-public sealed class EmbeddedImageIndex : IImageIndex
+public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
 {
     /// <summary>The catalogue file's name inside the index folder.</summary>
     public const string CatalogFileName = "catalog.db";
@@ -80,6 +80,7 @@ public sealed class EmbeddedImageIndex : IImageIndex
                     hash TEXT NOT NULL REFERENCES images(hash),
                     size INTEGER NOT NULL, mtime INTEGER NOT NULL);
                 CREATE INDEX IF NOT EXISTS files_hash ON files(hash);
+                CREATE TABLE IF NOT EXISTS captions (hash TEXT PRIMARY KEY, caption TEXT NOT NULL);
                 """);
             string? version = ReadMeta(connection, "schema_version");
             if (version is null)
@@ -334,6 +335,32 @@ public sealed class EmbeddedImageIndex : IImageIndex
     {
         Snapshot s = GetSnapshot();
         return [.. s.Ids.Select((id, i) => (id, s.Paths[i]))];
+    }
+
+    /// <inheritdoc/>
+    public string? GetCaption(long id)
+    {
+        lock (_lock)
+        {
+            using SqliteCommand cmd = _connection.CreateCommand();
+            cmd.CommandText = "SELECT c.caption FROM captions c JOIN images i ON i.hash = c.hash WHERE i.id = $id";
+            cmd.Parameters.AddWithValue("$id", id);
+            return cmd.ExecuteScalar() as string;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void SetCaption(long id, string caption)
+    {
+        ArgumentNullException.ThrowIfNull(caption);
+        lock (_lock)
+        {
+            using SqliteCommand cmd = _connection.CreateCommand();
+            cmd.CommandText = "INSERT OR REPLACE INTO captions (hash, caption) SELECT hash, $c FROM images WHERE id = $id";
+            cmd.Parameters.AddWithValue("$id", id);
+            cmd.Parameters.AddWithValue("$c", caption);
+            cmd.ExecuteNonQuery();
+        }
     }
 
     /// <inheritdoc/>

@@ -1,0 +1,84 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace AgentRetrieval.Agent;
+
+/// <summary>How the retrieval agent runs a turn.</summary>
+public sealed class AgentOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Agent";
+
+    /// <summary>Candidates retrieved by CLIP and handed to the reranker.</summary>
+    [Range(1, 10_000)]
+    public int CandidateCount { get; set; } = 128;
+
+    /// <summary>Results shown to the user.</summary>
+    [Range(1, 1000)]
+    public int ResultCount { get; set; } = 10;
+
+    /// <summary>The rerank strategy: <c>pointwise</c>, <c>listwise</c> or <c>none</c>.</summary>
+    [RegularExpression("^(pointwise|listwise|none)$")]
+    public string RerankStrategy { get; set; } = "pointwise";
+
+    /// <summary>How many of the best candidates the LLM judges (batch size is 1: each costs a prompt).</summary>
+    [Range(1, 1000)]
+    public int RerankTopN { get; set; } = 8;
+
+    /// <summary>Candidates per listwise prompt.</summary>
+    [Range(2, 16)]
+    public int ListwiseGroupSize { get; set; } = 4;
+
+    /// <summary>Judge cached captions instead of pixels (a text-only rerank: much cheaper).</summary>
+    public bool RerankWithCaptions { get; set; }
+
+    /// <summary>Weight of the LLM's match probability added to the retrieval cosine (BLIP-2: ITM on top of ITC).</summary>
+    [Range(0.0, 10.0)]
+    public double LlmWeight { get; set; } = 1.0;
+
+    /// <summary>Below this retrieval cosine the best result does not count as a match.</summary>
+    [Range(-1.0, 1.0)]
+    public double MinRetrievalScore { get; set; } = 0.18;
+
+    /// <summary>Below this LLM match probability a reranked pick does not count as a match.</summary>
+    [Range(0.0, 1.0)]
+    public double MinMatchProbability { get; set; } = 0.5;
+
+    /// <summary>Whether the agent may ask one clarifying question when the candidates split into two clear groups.</summary>
+    public bool Clarify { get; set; } = true;
+
+    /// <summary>How far apart (1 − cosine of the centroids) the two candidate groups must be to ask.</summary>
+    [Range(0.0, 2.0)]
+    public double ClarifySeparation { get; set; } = 0.25;
+
+    /// <summary>Rocchio weights: query, liked, disliked.</summary>
+    [Range(0.0, 10.0)]
+    public double RocchioAlpha { get; set; } = 1.0;
+
+    /// <inheritdoc cref="RocchioAlpha"/>
+    [Range(0.0, 10.0)]
+    public double RocchioBeta { get; set; } = 0.75;
+
+    /// <inheritdoc cref="RocchioAlpha"/>
+    [Range(0.0, 10.0)]
+    public double RocchioGamma { get; set; } = 0.25;
+
+    /// <summary>Weight of negated terms ("not red") subtracted from the text query.</summary>
+    [Range(0.0, 10.0)]
+    public double NegationWeight { get; set; } = 0.5;
+
+    /// <summary>The longest a single LLM call may take.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan LlmCallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The time budget of one turn; stages that do not fit degrade.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "02:00:00")]
+    public TimeSpan TurnBudget { get; set; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Generated tokens at most for rewrite, clarify, caption and reason answers.</summary>
+    [Range(1, 4096)]
+    public int MaxOutputTokens { get; set; } = 64;
+
+    /// <summary>The longest user message accepted, in characters.</summary>
+    [Range(1, 100_000)]
+    public int MaxMessageCharacters { get; set; } = 2000;
+}

@@ -1,0 +1,38 @@
+namespace AgentRetrieval.Agent;
+
+/// <summary>The outcome of one user turn.</summary>
+public sealed record AgentTurnResult
+{
+    /// <summary>The retrieval query the text encoder saw.</summary>
+    public required string Query { get; init; }
+
+    /// <summary>Terms the user excluded ("not red"), subtracted from the query.</summary>
+    public IReadOnlyList<string> NegativeTerms { get; init; } = [];
+
+    /// <summary>The results shown, best first.</summary>
+    public IReadOnlyList<RankedImage> Results { get; init; } = [];
+
+    /// <summary>The pick, or null when nothing matches well or a question was asked.</summary>
+    public RankedImage? Pick { get; init; }
+
+    /// <summary>Why the pick (one line), or why there is none.</summary>
+    public string Reason { get; init; } = "";
+
+    /// <summary>Whether the best result is below the match thresholds.</summary>
+    public bool NoMatch { get; init; }
+
+    /// <summary>A clarifying question instead of an answer, when the agent asked one.</summary>
+    public string? ClarifyingQuestion { get; init; }
+
+    /// <summary>The answer text shown to the user (streamed while it was made).</summary>
+    public string Answer { get; init; } = "";
+
+    /// <summary>Each stage, in order.</summary>
+    public IReadOnlyList<StageReport> Stages { get; init; } = [];
+
+    /// <summary>How many candidates retrieval handed to the reranker.</summary>
+    public int CandidateCount { get; init; }
+
+    /// <summary>Whether any stage degraded.</summary>
+    public bool Degraded => Stages.Any(s => s.Degraded);
+}

@@ -1,0 +1,16 @@
+namespace AgentRetrieval.Agent;
+
+/// <summary>Something a turn reports while it runs.</summary>
+public abstract record AgentUpdate;
+
+/// <summary>A stage finished.</summary>
+/// <param name="Report">What it did.</param>
+public sealed record StageCompleted(StageReport Report) : AgentUpdate;
+
+/// <summary>A piece of the answer text.</summary>
+/// <param name="Text">The piece.</param>
+public sealed record AnswerDelta(string Text) : AgentUpdate;
+
+/// <summary>The turn is done.</summary>
+/// <param name="Result">The outcome.</param>
+public sealed record TurnCompleted(AgentTurnResult Result) : AgentUpdate;
