@@ -27,6 +27,7 @@ internal static class CommandLine
         root.Subcommands.Add(SearchCommand.Create());
         root.Subcommands.Add(EmbedCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(ChatCommand.Create());
         return root;
     }
 

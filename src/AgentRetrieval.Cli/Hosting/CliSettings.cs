@@ -23,6 +23,10 @@ internal sealed class CliSettings
 
     public required SearchOptions Search { get; init; }
 
+    public required Agent.AgentOptions Agent { get; init; }
+
+    public required LlmOptions Llm { get; init; }
+
     public bool Offline { get; init; }
 
     public string ManifestPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "models", "manifest.json");
@@ -40,6 +44,8 @@ internal sealed class CliSettings
         var batches = Bind<ClipBatchOptions>(config, ClipModelOptions.SectionName);
         var indexing = Bind<IndexingOptions>(config, IndexingOptions.SectionName);
         var search = Bind<SearchOptions>(config, SearchOptions.SectionName);
+        var agent = Bind<Agent.AgentOptions>(config, AgentRetrieval.Agent.AgentOptions.SectionName);
+        var llm = Bind<LlmOptions>(config, LlmOptions.SectionName);
 
         if (values.Model is { } model)
         {
@@ -77,12 +83,14 @@ internal sealed class CliSettings
         Validate(indexing, IndexingOptions.SectionName);
         Validate(search, SearchOptions.SectionName);
         Validate(batches, ClipModelOptions.SectionName);
+        Validate(agent, AgentRetrieval.Agent.AgentOptions.SectionName);
+        Validate(llm, LlmOptions.SectionName);
         if (!string.IsNullOrEmpty(clip.ModelDirectory))
         {
             Validate(clip, ClipModelOptions.SectionName);
         }
 
-        return new CliSettings { Models = models, Clip = clip, ClipBatches = batches, Indexing = indexing, Search = search, Offline = offline };
+        return new CliSettings { Models = models, Clip = clip, ClipBatches = batches, Indexing = indexing, Search = search, Agent = agent, Llm = llm, Offline = offline };
     }
 
     public static string ExpandPath(string path)

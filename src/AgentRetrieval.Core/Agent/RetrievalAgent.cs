@@ -27,6 +27,7 @@ namespace AgentRetrieval.Agent;
 /// <remarks>Thread-safe across sessions; one turn at a time per session.</remarks>
 public sealed class RetrievalAgent
 {
+    private const int MaxQueryCharacters = 300;
     private readonly IEmbeddingGenerator<string, Embedding<float>> _textEncoder;
     private readonly IEmbeddingGenerator<DataContent, Embedding<float>>? _imageEncoder;
     private readonly IImageIndex _index;
@@ -381,6 +382,12 @@ public sealed class RetrievalAgent
                 ["disliked"] = disliked,
             });
             string query = LlmGateway.FirstLine(await _llm!.CompleteAsync(messages, budget));
+            if (query.Length > MaxQueryCharacters)
+            {
+                // CLIP reads 77 tokens at most; a runaway answer is cut where CLIP would cut it anyway.
+                query = query[..MaxQueryCharacters];
+            }
+
             return query.Length == 0 ? (null, "the model gave an empty query") : (query, null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || budget.IsCancellationRequested)

@@ -1,0 +1,323 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using AgentRetrieval.Agent;
+using AgentRetrieval.Cli.Hosting;
+using AgentRetrieval.Indexing;
+using AgentRetrieval.Onnx.Clip;
+using AgentRetrieval.Prompts;
+using Microsoft.Extensions.AI;
+using Spectre.Console;
+
+namespace AgentRetrieval.Cli.Commands;
+
+/// <summary><c>agentretrieval chat [folder-or-index]</c>: conversational image search in the terminal.</summary>
+internal static partial class ChatCommand
+{
+    private const string Help = """
+        Describe the image you want. Then refine: "+2 -5" (like 2, dislike 5), "like 2", "dislike 5", "more like 3",
+        "/image <file>" (search with an image), "/why" (how the last answer was made), "/reset" (new search), "/quit".
+        """;
+
+    public static Command Create()
+    {
+        var target = new Argument<string?>("folder-or-index") { Description = "A folder of images (indexed first, incrementally) or an index folder. Default: the configured index.", Arity = ArgumentArity.ZeroOrOne };
+        var llm = new Option<string?>("--llm") { Description = "Multimodal LLM folder (ONNX Runtime GenAI: Phi-3/3.5-vision, Phi-4-multimodal, Qwen2.5-VL). Without it the agent runs without an LLM." };
+        var rerank = new Option<string?>("--rerank") { Description = "Rerank strategy: pointwise, listwise or none." };
+        var rerankTop = new Option<int?>("--rerank-top") { Description = "How many candidates the LLM judges." };
+        var command = new Command("chat", "Find images by talking: the agent rewrites your request, retrieves 128 candidates with CLIP, reranks them with the LLM and answers.")
+        {
+            target, llm, rerank, rerankTop,
+        };
+        command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
+        {
+            CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
+            bool json = result.GetValue(CommandLine.Json);
+            if (result.GetValue(llm) is { } llmDir)
+            {
+                settings.Llm.Provider = "onnx";
+                settings.Llm.ModelDirectory = llmDir;
+            }
+
+            if (result.GetValue(rerank) is { } strategy)
+            {
+                settings.Agent.RerankStrategy = strategy is "pointwise" or "listwise" or "none" ? strategy : throw new SettingsException("--rerank takes pointwise, listwise or none.");
+            }
+
+            if (result.GetValue(rerankTop) is int top)
+            {
+                settings.Agent.RerankTopN = top > 0 ? top : throw new SettingsException("--rerank-top must be at least 1.");
+            }
+
+            using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
+            using var text = new ClipTextEmbeddingGenerator(model, settings.ClipBatches.TextBatchSize);
+            using var images = new ClipImageEmbeddingGenerator(model, settings.ClipBatches.ImageBatchSize);
+            string indexDir = settings.Indexing.IndexDirectory;
+            string? folder = null;
+            if (result.GetValue(target) is { } t)
+            {
+                if (EmbeddedImageIndex.Exists(t))
+                {
+                    indexDir = Path.GetFullPath(t);
+                }
+                else if (Directory.Exists(t))
+                {
+                    folder = t;
+                }
+                else
+                {
+                    throw new SettingsException($"'{t}' is neither a folder nor an index.");
+                }
+            }
+
+            using EmbeddedImageIndex index = EmbeddedImageIndex.Open(indexDir);
+            if (folder is not null)
+            {
+                var indexer = new FolderIndexer(images, model.Identity, index, settings.Indexing);
+                IndexReport report = await indexer.IndexAsync(folder, null, token);
+                Ui.Info($"Indexed {report.Root}: {report.IndexedImages} images ({report.Embedded} new, {report.Skipped.Count} skipped).");
+            }
+
+            if (index.Count == 0)
+            {
+                throw new SettingsException($"The index in '{indexDir}' is empty. Give a folder: agentretrieval chat <folder>.");
+            }
+
+            using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
+            var agent = new RetrievalAgent(text, images, index, model.Identity, new FilePromptProvider(FilePromptProvider.DefaultDirectory),
+                settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels);
+            Ui.Info(chat is null
+                ? "No LLM configured (--llm <folder>): the agent condenses the dialogue by rules and does not rerank."
+                : $"LLM: {settings.Llm.ModelDirectory}{settings.Llm.Endpoint} · rerank: {settings.Agent.RerankStrategy}, top {settings.Agent.RerankTopN}.");
+            Ui.Info(Help);
+            await LoopAsync(agent, index, json, token);
+            return 0;
+        }, ct));
+        return command;
+    }
+
+    private static async Task LoopAsync(RetrievalAgent agent, EmbeddedImageIndex index, bool json, CancellationToken token)
+    {
+        var session = new SearchSession();
+        while (true)
+        {
+            if (!json)
+            {
+                Console.Out.Write("> ");
+                await Console.Out.FlushAsync(token);
+            }
+
+            string? line = await Console.In.ReadLineAsync(token);
+            if (line is null)
+            {
+                return;
+            }
+
+            line = line.Trim();
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            string? message;
+            try
+            {
+                message = Interpret(line, session);
+            }
+            catch (ArgumentException ex)
+            {
+                Ui.Error(ex.Message);
+                continue;
+            }
+
+            if (message == "/quit")
+            {
+                return;
+            }
+
+            if (message is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                await RunTurnAsync(agent, session, message, json, token);
+            }
+            catch (ArgumentException ex)
+            {
+                Ui.Error(ex.Message);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Imaging.InvalidImageException or InvalidOperationException)
+            {
+                // A failed turn never ends the conversation.
+                Ui.Error($"That turn failed: {ex.Message}");
+            }
+        }
+    }
+
+    /// <summary>Applies feedback commands to the session; returns the message to run, null for none, or "/quit".</summary>
+    internal static string? Interpret(string line, SearchSession session)
+    {
+        if (line is "/quit" or "/exit" or "/q")
+        {
+            return "/quit";
+        }
+
+        if (line == "/reset")
+        {
+            session.Reset();
+            Ui.Info("New search.");
+            return null;
+        }
+
+        if (line == "/why")
+        {
+            Why(session);
+            return null;
+        }
+
+        if (line == "/help")
+        {
+            Ui.Info(Help);
+            return null;
+        }
+
+        if (line.StartsWith("/image ", StringComparison.Ordinal))
+        {
+            string path = line[7..].Trim().Trim('"');
+            byte[] data = File.Exists(path) ? File.ReadAllBytes(path) : throw new ArgumentException($"No such file: {path}");
+            session.SetQueryImage(data);
+            return "";
+        }
+
+        if (FeedbackRegex().Match(line) is { Success: true } m)
+        {
+            foreach (Capture c in m.Groups["item"].Captures)
+            {
+                string item = c.Value;
+                long id = Resolve(session, int.Parse(item[1..], CultureInfo.InvariantCulture));
+                if (item[0] == '+')
+                {
+                    session.Like(id);
+                }
+                else
+                {
+                    session.Dislike(id);
+                }
+            }
+
+            return "";
+        }
+
+        if (WordFeedbackRegex().Match(line) is { Success: true } w)
+        {
+            long id = Resolve(session, int.Parse(w.Groups["n"].Value, CultureInfo.InvariantCulture));
+            switch (w.Groups["verb"].Value.ToLowerInvariant())
+            {
+                case "like":
+                    session.Like(id);
+                    break;
+                case "dislike":
+                    session.Dislike(id);
+                    break;
+                default:
+                    session.AddMoreLike(id);
+                    break;
+            }
+
+            return "";
+        }
+
+        return line;
+    }
+
+    private static long Resolve(SearchSession session, int rank)
+    {
+        if (rank < 1 || rank > session.LastResults.Count)
+        {
+            throw new ArgumentException(session.LastResults.Count == 0
+                ? "There are no results yet to give feedback on."
+                : $"There is no result {rank}: the last answer showed {session.LastResults.Count}.");
+        }
+
+        return session.LastResults[rank - 1].Id;
+    }
+
+    private static async Task RunTurnAsync(RetrievalAgent agent, SearchSession session, string message, bool json, CancellationToken token)
+    {
+        AgentTurnResult? result = null;
+        await foreach (AgentUpdate update in agent.RunTurnStreamingAsync(session, message, token))
+        {
+            switch (update)
+            {
+                case AnswerDelta delta when !json:
+                    Console.Out.Write(delta.Text);
+                    await Console.Out.FlushAsync(token);
+                    break;
+                case TurnCompleted done:
+                    result = done.Result;
+                    break;
+            }
+        }
+
+        if (result is null)
+        {
+            return;
+        }
+
+        if (json)
+        {
+            JsonOutput.Write(new
+            {
+                query = result.Query,
+                negative_terms = result.NegativeTerms,
+                answer = result.Answer,
+                pick = result.Pick?.Path,
+                no_match = result.NoMatch,
+                clarifying_question = result.ClarifyingQuestion,
+                degraded = result.Degraded,
+                candidates = result.CandidateCount,
+                stages = result.Stages.Select(s => new { stage = s.Stage, ran = s.Ran, degraded = s.Degraded, detail = s.Detail, ms = Math.Round(s.Elapsed.TotalMilliseconds, 1) }),
+                results = result.Results.Select((r, i) => new { rank = i + 1, id = r.Id, path = r.Path, score = Math.Round(r.FinalScore, 6), retrieval = Math.Round(r.RetrievalScore, 6), llm = r.LlmScore, caption = r.Caption }),
+            });
+            return;
+        }
+
+        Console.Out.WriteLine();
+        var table = new Table().AddColumn("rank").AddColumn("score").AddColumn("path").AddColumn("caption");
+        for (int i = 0; i < result.Results.Count; i++)
+        {
+            RankedImage r = result.Results[i];
+            string score = r.FinalScore.ToString("0.000", CultureInfo.InvariantCulture) + (r.LlmScore is double p ? string.Create(CultureInfo.InvariantCulture, $" (llm {p:0.00})") : "");
+            bool isPick = result.Pick?.Id == r.Id;
+            table.AddRow((i + 1).ToString(CultureInfo.InvariantCulture) + (isPick ? " *" : ""), score, Markup.Escape(r.Path), Markup.Escape(r.Caption ?? ""));
+        }
+
+        Ui.Out.Write(table);
+    }
+
+    private static void Why(SearchSession session)
+    {
+        AgentTurnResult? last = session.LastTurn;
+        if (last is null)
+        {
+            Ui.Info("Nothing yet: ask for an image first.");
+            return;
+        }
+
+        Console.Out.WriteLine($"query: {last.Query}" + (last.NegativeTerms.Count > 0 ? $" (minus: {string.Join(", ", last.NegativeTerms)})" : ""));
+        foreach (StageReport s in last.Stages)
+        {
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {s.Stage,-8} {(s.Ran ? "ran" : "off"),-4} {(s.Degraded ? "DEGRADED " : "")}{s.Elapsed.TotalMilliseconds,8:0} ms  {s.Detail}"));
+        }
+
+        Console.Out.WriteLine($"pick: {last.Pick?.Path ?? "none"}; reason: {last.Reason}");
+    }
+
+    [GeneratedRegex(@"^(?:(?<item>[+-]\d+)\s*)+$")]
+    private static partial Regex FeedbackRegex();
+
+    [GeneratedRegex(@"^(?<verb>like|dislike|more like)\s+(?<n>\d+)$", RegexOptions.IgnoreCase)]
+    private static partial Regex WordFeedbackRegex();
+}
