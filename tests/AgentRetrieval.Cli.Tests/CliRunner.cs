@@ -10,9 +10,17 @@ internal sealed class CliRunner(string home)
 
     public Dictionary<string, string> Environment { get; } = [];
 
-    public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    public Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) => RunWithInputAsync(null, args);
+
+    public async Task<(int ExitCode, string Stdout, string Stderr)> RunWithInputAsync(string? input, params string[] args)
     {
         using Process p = Start(args);
+        if (input is not null)
+        {
+            await p.StandardInput.WriteAsync(input);
+        }
+
+        p.StandardInput.Close();
         Task<string> stdout = p.StandardOutput.ReadToEndAsync();
         Task<string> stderr = p.StandardError.ReadToEndAsync();
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
