@@ -28,6 +28,7 @@ internal static class CommandLine
         root.Subcommands.Add(EmbedCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(ChatCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         return root;
     }
 

@@ -337,6 +337,19 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
         return [.. s.Ids.Select((id, i) => (id, s.Paths[i]))];
     }
 
+    /// <summary>The catalogue id of the content of an indexed file, or null.</summary>
+    /// <param name="path">The file's absolute path.</param>
+    public long? GetIdByPath(string path)
+    {
+        lock (_lock)
+        {
+            using SqliteCommand cmd = _connection.CreateCommand();
+            cmd.CommandText = "SELECT i.id FROM files f JOIN images i ON i.hash = f.hash WHERE f.path = $p";
+            cmd.Parameters.AddWithValue("$p", path);
+            return cmd.ExecuteScalar() is long id ? id : null;
+        }
+    }
+
     /// <inheritdoc/>
     public string? GetCaption(long id)
     {
