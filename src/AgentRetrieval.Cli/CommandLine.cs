@@ -29,6 +29,7 @@ internal static class CommandLine
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(ChatCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 

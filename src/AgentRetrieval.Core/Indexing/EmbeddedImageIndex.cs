@@ -279,7 +279,7 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
             throw new ArgumentException($"The query has {query.Length} values; the index has {s.Dimensions}.", nameof(query));
         }
 
-        (int Row, float Score)[] best = TopK.Exact(s.Vectors, s.Dimensions, query, top);
+        (int Row, float Score)[] best = TopK.ExactParallel(s.Vectors, s.Dimensions, query.ToArray(), top);
         var hits = new ImageHit[best.Length];
         for (int i = 0; i < best.Length; i++)
         {

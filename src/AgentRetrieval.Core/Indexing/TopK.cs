@@ -12,6 +12,35 @@ public static class TopK
     /// <param name="k">How many.</param>
     /// <returns>(row, score) pairs, best first; ties by lower row.</returns>
     public static (int Row, float Score)[] Exact(ReadOnlySpan<float> matrix, int dimensions, ReadOnlySpan<float> query, int k)
+        => Exact(matrix, dimensions, query, k, 0);
+
+    /// <summary>
+    /// Exact top-k over a large matrix, split across cores: each part keeps its own best k, then the parts are merged.
+    /// </summary>
+    /// <param name="matrix">Rows of <paramref name="dimensions"/> floats.</param>
+    /// <param name="dimensions">Row length.</param>
+    /// <param name="query">The query.</param>
+    /// <param name="k">How many.</param>
+    /// <returns>(row, score) pairs, best first.</returns>
+    public static (int Row, float Score)[] ExactParallel(ReadOnlyMemory<float> matrix, int dimensions, ReadOnlyMemory<float> query, int k)
+    {
+        int rows = matrix.Length / dimensions;
+        int parts = Math.Min(Environment.ProcessorCount, Math.Max(1, rows / 50_000));
+        if (parts <= 1)
+        {
+            return Exact(matrix.Span, dimensions, query.Span, k);
+        }
+
+        var partial = new (int Row, float Score)[parts][];
+        Parallel.For(0, parts, p =>
+        {
+            int start = (int)((long)rows * p / parts), end = (int)((long)rows * (p + 1) / parts);
+            partial[p] = Exact(matrix.Span.Slice(start * dimensions, (end - start) * dimensions), dimensions, query.Span, k, start);
+        });
+        return [.. partial.SelectMany(x => x).OrderByDescending(x => x.Score).ThenBy(x => x.Row).Take(k)];
+    }
+
+    private static (int Row, float Score)[] Exact(ReadOnlySpan<float> matrix, int dimensions, ReadOnlySpan<float> query, int k, int rowOffset)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
         int rows = matrix.Length / dimensions;
@@ -40,7 +69,7 @@ public static class TopK
         for (int i = result.Length - 1; i >= 0; i--)
         {
             heap.TryDequeue(out int row, out (float Score, int NegRow) p);
-            result[i] = (row, p.Score);
+            result[i] = (row + rowOffset, p.Score);
         }
 
         return result;

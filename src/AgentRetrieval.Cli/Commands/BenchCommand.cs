@@ -1,0 +1,196 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using AgentRetrieval.Agent;
+using AgentRetrieval.Cli.Benchmarks;
+using AgentRetrieval.Cli.Hosting;
+using AgentRetrieval.Indexing;
+using AgentRetrieval.Onnx.Clip;
+using AgentRetrieval.Prompts;
+using Microsoft.Extensions.AI;
+using Spectre.Console;
+
+namespace AgentRetrieval.Cli.Commands;
+
+/// <summary><c>agentretrieval bench</c>: speed and memory, measured on this machine.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var sizes = new Option<string>("--sizes") { Description = "Vector counts to benchmark.", DefaultValueFactory = _ => "10000,100000,1000000" };
+        var dims = new Option<int>("--dims") { Description = "Vector dimensions.", DefaultValueFactory = _ => 512 };
+        var queries = new Option<int>("--queries") { Description = "Queries per size.", DefaultValueFactory = _ => 100 };
+        var bits = new Option<int>("--bits") { Description = "Binary code length.", DefaultValueFactory = _ => 256 };
+        var shortlist = new Option<int>("--shortlist") { Description = "Binary shortlist re-scored exactly.", DefaultValueFactory = _ => 8192 };
+        var hnswMax = new Option<int>("--hnsw-max-vectors") { Description = "Build USearch HNSW only up to this many vectors (its build is single-threaded and slow).", DefaultValueFactory = _ => 100_000 };
+        var images = new Option<string?>("--images") { Description = "Folder of images for the indexing-throughput and agent-turn measurements (default: none, skipped)." };
+        var llm = new Option<string?>("--llm") { Description = "Multimodal LLM folder for the agent-turn measurement." };
+        var command = new Command("bench", "Measure search latency, recall and memory for exact, binary-shortlist and HNSW search; indexing throughput; agent turns by stage.")
+        {
+            sizes, dims, queries, bits, shortlist, hnswMax, images, llm,
+        };
+        command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
+        {
+            CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
+            bool json = result.GetValue(CommandLine.Json);
+            int[] counts;
+            try
+            {
+                counts = [.. result.GetValue(sizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
+            }
+            catch (FormatException)
+            {
+                throw new SettingsException("--sizes takes counts such as 10000,100000,1000000.");
+            }
+
+            int d = result.GetValue(dims), b = result.GetValue(bits);
+            if (b > d || b <= 0)
+            {
+                throw new SettingsException($"--bits must be between 1 and --dims ({d}).");
+            }
+
+            var total = Stopwatch.StartNew();
+            Ui.Info("measuring memory bandwidth…");
+            double bandwidth = BenchRunner.MeasureBandwidthGBps();
+            var results = new List<BenchRunner.SizeResult>();
+            foreach (int n in counts)
+            {
+                token.ThrowIfCancellationRequested();
+                Ui.Info($"{n:N0} vectors of {d} dimensions:");
+                results.Add(BenchRunner.Run(n, d, result.GetValue(queries), b, result.GetValue(shortlist), n <= result.GetValue(hnswMax), bandwidth, Ui.Info));
+                GC.Collect();
+            }
+
+            object? indexing = null, agentTurn = null;
+            if (result.GetValue(images) is { } folder)
+            {
+                if (result.GetValue(llm) is { } llmDir)
+                {
+                    settings.Llm.Provider = "onnx";
+                    settings.Llm.ModelDirectory = llmDir;
+                }
+
+                (indexing, agentTurn) = await MeasureModelAsync(settings, folder, token);
+            }
+
+            var report = new
+            {
+                machine = new { cores = Environment.ProcessorCount, memory_gib = Math.Round(GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1073741824.0, 1), os = Environment.OSVersion.ToString(), runtime = Environment.Version.ToString(), memory_bandwidth_gbps = Math.Round(bandwidth, 2) },
+                sizes = results.Select(r => new
+                {
+                    vectors = r.Vectors,
+                    dimensions = r.Dimensions,
+                    data_cosines = new { nn1 = Math.Round(r.Cosines.Nn1, 3), nn10 = Math.Round(r.Cosines.Nn10, 3), nn128 = Math.Round(r.Cosines.Nn128, 3), random_pairs = Math.Round(r.Cosines.Random, 3) },
+                    modes = r.Modes.Select(m => new
+                    {
+                        mode = m.Mode,
+                        p50_ms = Math.Round(m.P50Ms, 3),
+                        p95_ms = Math.Round(m.P95Ms, 3),
+                        queries_per_second = Math.Round(m.QueriesPerSecond, 1),
+                        recall_at_10 = Math.Round(m.RecallAt10, 4),
+                        recall_at_128 = Math.Round(m.RecallAt128, 4),
+                        bytes_per_vector = Math.Round(m.BytesPerVector, 1),
+                        bytes_read_per_query = m.BytesReadPerQuery,
+                        read_reduction_vs_exact = m.BytesReadPerQuery is double br ? Math.Round((double)r.Vectors * r.Dimensions * 4 / br, 2) : (double?)null,
+                        speedup_vs_exact = m.P50Ms > 0 ? Math.Round(r.Modes[0].P50Ms / m.P50Ms, 2) : (double?)null,
+                        bandwidth_use = m.BandwidthUse is double u ? Math.Round(u, 3) : (double?)null,
+                        build_seconds = Math.Round(m.BuildSeconds, 2),
+                        note = m.Note,
+                    }),
+                }),
+                indexing,
+                agent_turn = agentTurn,
+                total_seconds = Math.Round(total.Elapsed.TotalSeconds, 1),
+            };
+            if (json)
+            {
+                JsonOutput.Write(report);
+                return 0;
+            }
+
+            // The table is wide: give it room even when the output is not a terminal.
+            Ui.Out.Profile.Width = Math.Max(Ui.Out.Profile.Width, 170);
+            Ui.Out.MarkupLine($"machine: {report.machine.cores} cores, {report.machine.memory_gib} GiB, memory bandwidth {report.machine.memory_bandwidth_gbps} GB/s (parallel sum)");
+            var table = new Table().AddColumn("vectors").AddColumn("mode").AddColumn("p50 ms").AddColumn("p95 ms").AddColumn("q/s").AddColumn("R@10").AddColumn("R@128")
+                .AddColumn("B/vector").AddColumn("MB read/q").AddColumn("reads vs exact").AddColumn("speed-up").AddColumn("of bandwidth").AddColumn("build s");
+            foreach (var s in report.sizes)
+            {
+                foreach (var m in s.modes)
+                {
+                    table.AddRow(s.vectors.ToString("N0", CultureInfo.InvariantCulture), Markup.Escape(m.mode), F(m.p50_ms), F(m.p95_ms), m.queries_per_second.ToString("0", CultureInfo.InvariantCulture),
+                        m.recall_at_10.ToString("0.000", CultureInfo.InvariantCulture), m.recall_at_128.ToString("0.000", CultureInfo.InvariantCulture), m.bytes_per_vector.ToString("0", CultureInfo.InvariantCulture),
+                        m.bytes_read_per_query is double br ? (br / 1e6).ToString("0.0", CultureInfo.InvariantCulture) : "n/a",
+                        m.read_reduction_vs_exact is double rr ? $"1/{rr:0.0}" : "n/a", m.speedup_vs_exact is double sp ? $"{sp:0.0}x" : "n/a",
+                        m.bandwidth_use is double u ? $"{u:P0}" : "n/a", F(m.build_seconds));
+                }
+            }
+
+            Ui.Out.Write(table);
+            if (indexing is not null)
+            {
+                Ui.Out.WriteLine("indexing: " + System.Text.Json.JsonSerializer.Serialize(indexing, JsonOutput.Options));
+                Ui.Out.WriteLine("agent turn: " + System.Text.Json.JsonSerializer.Serialize(agentTurn, JsonOutput.Options));
+            }
+
+            Ui.Out.WriteLine($"total {report.total_seconds} s");
+            return 0;
+
+            static string F(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
+        }, ct));
+        return command;
+    }
+
+    private static async Task<(object Indexing, object AgentTurn)> MeasureModelAsync(CliSettings settings, string folder, CancellationToken token)
+    {
+        using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
+        using var text = new ClipTextEmbeddingGenerator(model, settings.ClipBatches.TextBatchSize);
+        using var images = new ClipImageEmbeddingGenerator(model, settings.ClipBatches.ImageBatchSize);
+        string dir = Path.Combine(Path.GetTempPath(), "agentretrieval-bench", Guid.NewGuid().ToString("N"));
+        try
+        {
+            using EmbeddedImageIndex index = EmbeddedImageIndex.Open(dir);
+            IndexReport report = await new FolderIndexer(images, model.Identity, index, settings.Indexing).IndexAsync(folder, null, token);
+            var indexing = new
+            {
+                model = model.Identity.Key,
+                images = report.Embedded,
+                seconds = Math.Round(report.Elapsed.TotalSeconds, 3),
+                images_per_second = Math.Round(report.Embedded / Math.Max(report.Elapsed.TotalSeconds, 1e-9), 1),
+            };
+
+            using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
+            AgentOptions options = settings.Agent;
+            options.Clarify = false;
+            var agent = new RetrievalAgent(text, images, index, model.Identity, new FilePromptProvider(FilePromptProvider.DefaultDirectory), options, chat);
+            string[] turns = ["a dog in the snow", "people at a table with food", "a city street at night", "a cat on a sofa", "coins on a table"];
+            var stageMs = new Dictionary<string, List<double>>();
+            foreach (string t in turns)
+            {
+                AgentTurnResult r = await agent.RunTurnAsync(new SearchSession(), t, token);
+                foreach (StageReport s in r.Stages)
+                {
+                    (stageMs.TryGetValue(s.Stage, out List<double>? list) ? list : stageMs[s.Stage] = []).Add(s.Elapsed.TotalMilliseconds);
+                }
+            }
+
+            var agentTurn = new
+            {
+                llm = chat is null ? "none" : settings.Llm.ModelDirectory,
+                rerank = chat is null ? "off" : $"{options.RerankStrategy}, top {options.RerankTopN}",
+                turns = turns.Length,
+                mean_ms_by_stage = stageMs.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value.Average(), 2)),
+            };
+            return (indexing, agentTurn);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
