@@ -80,8 +80,9 @@ internal static class BenchCommand
                 {
                     vectors = r.Vectors,
                     dimensions = r.Dimensions,
+                    skipped = r.Modes.Where(m => double.IsNaN(m.P50Ms)).Select(m => m.Mode),
                     data_cosines = new { nn1 = Math.Round(r.Cosines.Nn1, 3), nn10 = Math.Round(r.Cosines.Nn10, 3), nn128 = Math.Round(r.Cosines.Nn128, 3), random_pairs = Math.Round(r.Cosines.Random, 3) },
-                    modes = r.Modes.Select(m => new
+                    modes = r.Modes.Where(m => !double.IsNaN(m.P50Ms)).Select(m => new
                     {
                         mode = m.Mode,
                         p50_ms = Math.Round(m.P50Ms, 3),
@@ -110,7 +111,7 @@ internal static class BenchCommand
 
             // The table is wide: give it room even when the output is not a terminal.
             Ui.Out.Profile.Width = Math.Max(Ui.Out.Profile.Width, 170);
-            Ui.Out.MarkupLine($"machine: {report.machine.cores} cores, {report.machine.memory_gib} GiB, memory bandwidth {report.machine.memory_bandwidth_gbps} GB/s (parallel sum)");
+            Ui.Out.MarkupLine($"machine: {report.machine.cores} cores, {report.machine.memory_gib} GiB, memory bandwidth {report.machine.memory_bandwidth_gbps} GB/s (parallel streaming read)");
             var table = new Table().AddColumn("vectors").AddColumn("mode").AddColumn("p50 ms").AddColumn("p95 ms").AddColumn("q/s").AddColumn("R@10").AddColumn("R@128")
                 .AddColumn("B/vector").AddColumn("MB read/q").AddColumn("reads vs exact").AddColumn("speed-up").AddColumn("of bandwidth").AddColumn("build s");
             foreach (var s in report.sizes)
@@ -126,6 +127,16 @@ internal static class BenchCommand
             }
 
             Ui.Out.Write(table);
+            foreach (var s in report.sizes)
+            {
+                foreach (string skipped in s.skipped)
+                {
+                    Ui.Out.WriteLine($"{s.vectors:N0}: {skipped}");
+                }
+
+                Ui.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{s.vectors:N0}: data cosines: nearest {s.data_cosines.nn1}, 10th {s.data_cosines.nn10}, 128th {s.data_cosines.nn128}, random pairs {s.data_cosines.random_pairs}"));
+            }
+
             if (indexing is not null)
             {
                 Ui.Out.WriteLine("indexing: " + System.Text.Json.JsonSerializer.Serialize(indexing, JsonOutput.Options));

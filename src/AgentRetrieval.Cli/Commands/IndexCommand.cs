@@ -15,9 +15,10 @@ internal static class IndexCommand
     {
         var folder = new Argument<string>("folder") { Description = "The folder of images to index (recursively)." };
         var rebuild = new Option<bool>("--rebuild") { Description = "Drop the index's vectors first (needed after changing the model)." };
+        var codes = new Option<int?>("--codes") { Description = "Also learn and store binary codes of this many bits (ITQ), for 'search --codes'." };
         var command = new Command("index", "Index a folder of images: new and changed files are embedded, moved files are recognised, deleted ones removed.")
         {
-            folder, rebuild,
+            folder, rebuild, codes,
         };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
@@ -43,6 +44,17 @@ internal static class IndexCommand
 
             var indexer = new FolderIndexer(encoder, model.Identity, index, settings.Indexing);
             IndexReport report = await RunWithProgressAsync(indexer, path, json, token);
+            if (result.GetValue(codes) is int bits)
+            {
+                try
+                {
+                    Ui.Info($"learned {bits}-bit codes: {index.BuildBinaryCodes(bits)}");
+                }
+                catch (InvalidOperationException ex)
+                {
+                    throw new SettingsException(ex.Message);
+                }
+            }
             Print(report, json, settings.Indexing.IndexDirectory, model.Identity);
             return 0;
         }, ct));

@@ -16,7 +16,9 @@ internal static class SearchCommand
         var text = new Argument<string?>("text") { Description = "What to look for.", Arity = ArgumentArity.ZeroOrOne };
         var image = new Option<string?>("--image") { Description = "Search with an image file instead of text." };
         var top = new Option<int?>("--top", "-n") { Description = "How many results (default: Search:Top, 10)." };
-        var command = new Command("search", "Search the index by text or by image.") { text, image, top };
+        var codes = new Option<int?>("--codes") { Description = "Search with the stored binary codes of this length (Hamming shortlist, exact re-score)." };
+        var shortlist = new Option<int>("--shortlist") { Description = "With --codes: candidates re-scored exactly.", DefaultValueFactory = _ => 1024 };
+        var command = new Command("search", "Search the index by text or by image.") { text, image, top, codes, shortlist };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
@@ -74,7 +76,18 @@ internal static class SearchCommand
             }
 
             long started = TimeProvider.System.GetTimestamp();
-            IReadOnlyList<ImageHit> hits = index.Search(vector, model.Identity, k);
+            IReadOnlyList<ImageHit> hits;
+            try
+            {
+                hits = result.GetValue(codes) is int bits
+                    ? index.SearchBinary(vector, model.Identity, k, bits, result.GetValue(shortlist))
+                    : index.Search(vector, model.Identity, k);
+            }
+            catch (InvalidOperationException ex) when (ex is not Embeddings.ModelIdentityMismatchException)
+            {
+                throw new SettingsException(ex.Message);
+            }
+
             double searchMs = TimeProvider.System.GetElapsedTime(started).TotalMilliseconds;
             if (truncated)
             {

@@ -19,10 +19,12 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
     public const string CatalogFileName = "catalog.db";
 
     private const int SchemaVersion = 1;
+    private const int CodesMagic = 0x43425241; // "ARBC"
 
     private readonly SqliteConnection _connection;
     private readonly Lock _lock = new();
     private Snapshot _snapshot = Snapshot.Empty;
+    private readonly Dictionary<int, (Snapshot For, Binary.BinaryShortlistSearcher Searcher)> _codes = [];
 
     private EmbeddedImageIndex(string directory, SqliteConnection connection, ModelIdentity? model)
     {
@@ -287,6 +289,133 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
         }
 
         return hits;
+    }
+
+    /// <summary>
+    /// Learns <paramref name="bits"/>-bit ITQ codes from the index's own vectors and stores them beside them
+    /// (<c>codes-&lt;bits&gt;.bin</c>), for <see cref="SearchBinary"/>.
+    /// </summary>
+    /// <param name="bits">Code length (at most the vector size).</param>
+    /// <returns>The file written.</returns>
+    /// <exception cref="InvalidOperationException">The index is empty or has fewer dimensions than bits.</exception>
+    public string BuildBinaryCodes(int bits)
+    {
+        Snapshot s = GetSnapshot();
+        if (s.Ids.Length < 2)
+        {
+            throw new InvalidOperationException("Binary codes need at least two indexed images.");
+        }
+
+        if (bits > s.Dimensions)
+        {
+            throw new InvalidOperationException($"{bits}-bit codes need at least {bits} dimensions; this model's vectors have {s.Dimensions}.");
+        }
+
+        Binary.ItqHasher hasher = Binary.ItqHasher.Fit(s.Vectors, s.Dimensions, bits);
+        ulong[] codes = hasher.EncodeAll(s.Vectors);
+        string path = CodesPath(bits);
+        string temp = path + ".tmp";
+        using (var writer = new BinaryWriter(File.Create(temp)))
+        {
+            writer.Write(CodesMagic);
+            writer.Write(Model!.Fingerprint);
+            writer.Write(s.Ids.Length);
+            writer.Write(IdChecksum(s.Ids));
+            hasher.Write(writer);
+            foreach (ulong c in codes)
+            {
+                writer.Write(c);
+            }
+        }
+
+        File.Move(temp, path, overwrite: true);
+        lock (_lock)
+        {
+            _codes.Remove(bits);
+        }
+
+        return path;
+    }
+
+    /// <summary>
+    /// Search with the stored binary codes: a Hamming scan with hardware popcount picks <paramref name="shortlist"/>
+    /// candidates, which are re-scored exactly with the float vectors.
+    /// </summary>
+    /// <param name="query">A unit query vector.</param>
+    /// <param name="queryModel">The query's model.</param>
+    /// <param name="top">How many hits.</param>
+    /// <param name="bits">Which stored codes.</param>
+    /// <param name="shortlist">How many candidates to re-score.</param>
+    /// <returns>Hits, best first.</returns>
+    /// <exception cref="InvalidOperationException">No codes of that length, or they are older than the vectors.</exception>
+    public IReadOnlyList<ImageHit> SearchBinary(ReadOnlySpan<float> query, ModelIdentity queryModel, int top, int bits, int shortlist = 1024)
+    {
+        ArgumentNullException.ThrowIfNull(queryModel);
+        Snapshot s = GetSnapshot();
+        if (Model is null || s.Ids.Length == 0)
+        {
+            return [];
+        }
+
+        if (!Model.IsCompatibleWith(queryModel))
+        {
+            throw new ModelIdentityMismatchException(Model, queryModel);
+        }
+
+        Binary.BinaryShortlistSearcher searcher = GetSearcher(s, bits);
+        (int Row, float Score)[] best = searcher.Search(query, top, shortlist);
+        return [.. best.Select(b => new ImageHit(s.Ids[b.Row], s.Paths[b.Row], b.Score))];
+    }
+
+    private Binary.BinaryShortlistSearcher GetSearcher(Snapshot s, int bits)
+    {
+        lock (_lock)
+        {
+            if (_codes.TryGetValue(bits, out (Snapshot For, Binary.BinaryShortlistSearcher Searcher) cached) && ReferenceEquals(cached.For, s))
+            {
+                return cached.Searcher;
+            }
+        }
+
+        string path = CodesPath(bits);
+        if (!File.Exists(path))
+        {
+            throw new InvalidOperationException($"There are no {bits}-bit codes in '{Directory}'. Build them with 'agentretrieval index <folder> --codes {bits}'.");
+        }
+
+        using var reader = new BinaryReader(File.OpenRead(path));
+        if (reader.ReadInt32() != CodesMagic || reader.ReadString() != Model!.Fingerprint || reader.ReadInt32() != s.Ids.Length || reader.ReadInt64() != IdChecksum(s.Ids))
+        {
+            throw new InvalidOperationException($"The {bits}-bit codes in '{Directory}' are older than the index's vectors. Rebuild them with 'agentretrieval index <folder> --codes {bits}'.");
+        }
+
+        Binary.ItqHasher hasher = Binary.ItqHasher.Read(reader);
+        ulong[] codes = new ulong[s.Ids.Length * hasher.Words];
+        for (int i = 0; i < codes.Length; i++)
+        {
+            codes[i] = reader.ReadUInt64();
+        }
+
+        var searcher = new Binary.BinaryShortlistSearcher(hasher, codes, s.Vectors);
+        lock (_lock)
+        {
+            _codes[bits] = (s, searcher);
+        }
+
+        return searcher;
+    }
+
+    private string CodesPath(int bits) => Path.Combine(Directory, $"codes-{bits.ToString(CultureInfo.InvariantCulture)}.bin");
+
+    private static long IdChecksum(long[] ids)
+    {
+        long h = 17;
+        foreach (long id in ids)
+        {
+            h = unchecked((h * 31) + id);
+        }
+
+        return h;
     }
 
     /// <inheritdoc/>

@@ -25,7 +25,7 @@ public static class TopK
     public static (int Row, float Score)[] ExactParallel(ReadOnlyMemory<float> matrix, int dimensions, ReadOnlyMemory<float> query, int k)
     {
         int rows = matrix.Length / dimensions;
-        int parts = Math.Min(Environment.ProcessorCount, Math.Max(1, rows / 50_000));
+        int parts = Math.Min(Environment.ProcessorCount, Math.Max(1, rows / 20_000));
         if (parts <= 1)
         {
             return Exact(matrix.Span, dimensions, query.Span, k);
@@ -52,16 +52,25 @@ public static class TopK
 
         // A min-heap of the best k so far: its root is the weakest kept hit.
         var heap = new PriorityQueue<int, (float Score, int NegRow)>(k + 1);
+        // The heap is touched only when a row beats the weakest kept hit, so the scan is one dot product per row.
+        float weakestScore = float.NegativeInfinity;
         for (int r = 0; r < rows; r++)
         {
             float score = TensorPrimitives.Dot(matrix.Slice(r * dimensions, dimensions), query);
             if (heap.Count < k)
             {
                 heap.Enqueue(r, (score, -r));
+                if (heap.Count == k)
+                {
+                    heap.TryPeek(out _, out (float Score, int NegRow) w);
+                    weakestScore = w.Score;
+                }
             }
-            else if (heap.TryPeek(out _, out (float Score, int NegRow) weakest) && (score > weakest.Score))
+            else if (score > weakestScore)
             {
                 heap.EnqueueDequeue(r, (score, -r));
+                heap.TryPeek(out _, out (float Score, int NegRow) w);
+                weakestScore = w.Score;
             }
         }
 
