@@ -30,6 +30,7 @@ internal static class CommandLine
         root.Subcommands.Add(ChatCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(McpCommand.Create());
         return root;
     }
 

@@ -1,0 +1,58 @@
+using System.ComponentModel;
+using AgentRetrieval.Tools;
+using ModelContextProtocol.Protocol;
+using ModelContextProtocol.Server;
+
+namespace AgentRetrieval.Cli.Commands;
+
+/// <summary>The image-search tools over the Model Context Protocol: text for the model, images as MCP image content.</summary>
+[McpServerToolType]
+internal sealed class McpImageTools(ImageSearchTools tools)
+{
+    [McpServerTool(Name = "search_images", ReadOnly = true)]
+    [Description("Searches the user's own photos by a description of what is visible (objects, people, place, colours, action). Returns numbered results with id, score, file and caption, thumbnails, and a session id to refine the search.")]
+    public async Task<CallToolResult> SearchImagesAsync(
+        [Description("What the wanted image shows, for example 'two dogs playing in snow'.")] string query,
+        [Description("How many results (1-20).")] int top = 5,
+        CancellationToken cancellationToken = default) =>
+        Convert(await tools.SearchImagesAsync(query, top, cancellationToken));
+
+    [McpServerTool(Name = "refine_search", ReadOnly = true)]
+    [Description("Refines an earlier search with feedback: result numbers the user likes or dislikes, and/or new words.")]
+    public async Task<CallToolResult> RefineSearchAsync(
+        [Description("The session id returned by search_images.")] string session,
+        [Description("Result numbers the user likes, for example '1, 3'.")] string likes = "",
+        [Description("Result numbers the user dislikes.")] string dislikes = "",
+        [Description("New words from the user, for example 'but at night'.")] string feedback = "",
+        [Description("How many results (1-20).")] int top = 5,
+        CancellationToken cancellationToken = default) =>
+        Convert(await tools.RefineSearchAsync(session, likes, dislikes, feedback, top, cancellationToken));
+
+    [McpServerTool(Name = "find_similar", ReadOnly = true)]
+    [Description("Finds the user's images that look like a given image: a result id (for example '12') or an absolute path inside an allowed folder.")]
+    public async Task<CallToolResult> FindSimilarAsync(
+        [Description("A result id such as '12', or an absolute image path inside an allowed folder.")] string image,
+        [Description("How many results (1-20).")] int top = 5,
+        CancellationToken cancellationToken = default) =>
+        Convert(await tools.FindSimilarAsync(image, top, cancellationToken));
+
+    [McpServerTool(Name = "describe_image", ReadOnly = true)]
+    [Description("Describes what an image shows with the local multimodal model (when one is configured).")]
+    public async Task<CallToolResult> DescribeImageAsync(
+        [Description("A result id such as '12', or an absolute image path inside an allowed folder.")] string image,
+        CancellationToken cancellationToken = default) =>
+        Convert(await tools.DescribeImageAsync(image, cancellationToken));
+
+    [McpServerTool(Name = "index_folder")]
+    [Description("Adds a folder of images to the index (only folders allowed with --allow-index).")]
+    public async Task<CallToolResult> IndexFolderAsync(
+        [Description("The absolute path of the folder.")] string path,
+        CancellationToken cancellationToken = default) =>
+        Convert(await tools.IndexFolderAsync(path, cancellationToken));
+
+    private static CallToolResult Convert(ToolResult r) => new()
+    {
+        Content = [new TextContentBlock { Text = r.Text }, .. r.Images.Select(i => ImageContentBlock.FromBytes(i.Data, i.MediaType ?? "image/jpeg"))],
+        IsError = r.IsError,
+    };
+}

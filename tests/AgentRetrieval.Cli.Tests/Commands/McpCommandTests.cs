@@ -1,0 +1,86 @@
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace AgentRetrieval.Tests.Commands;
+
+/// <summary><c>agentretrieval mcp</c> as a process, driven by the official MCP client over stdio.</summary>
+public sealed class McpCommandTests
+{
+    private static async Task<McpClient> StartAsync(TempDirectory home, CancellationToken cancellationToken)
+    {
+        string gallery = Path.Combine(SharedFixtures.Data, "demo-gallery");
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Name = "agentretrieval",
+            Command = "dotnet",
+            Arguments = [CliRunner.Program, "mcp", "--model", SharedFixtures.ClipTiny, "--index", home.Combine("index"), "--allow-index", gallery],
+            WorkingDirectory = home.Path,
+            EnvironmentVariables = new Dictionary<string, string?> { ["HOME"] = home.Path },
+        });
+        return await McpClient.CreateAsync(transport, cancellationToken: cancellationToken);
+    }
+
+    [Fact]
+    public async Task Mcp_ListAndCallTools_TextAndImageContent()
+    {
+        using var home = new TempDirectory();
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        await using McpClient client = await StartAsync(home, ct);
+
+        IList<McpClientTool> tools = await client.ListToolsAsync(cancellationToken: ct);
+        Assert.Equal(["describe_image", "find_similar", "index_folder", "refine_search", "search_images"], tools.Select(t => t.Name).Order(StringComparer.Ordinal));
+
+        CallToolResult indexed = await client.CallToolAsync("index_folder", new Dictionary<string, object?> { ["path"] = Path.Combine(SharedFixtures.Data, "demo-gallery") }, cancellationToken: ct);
+        Assert.NotEqual(true, indexed.IsError);
+        Assert.Contains("30 image files", ((TextContentBlock)indexed.Content[0]).Text);
+
+        CallToolResult found = await client.CallToolAsync("search_images", new Dictionary<string, object?> { ["query"] = "an astronaut", ["top"] = 3 }, cancellationToken: ct);
+        Assert.NotEqual(true, found.IsError);
+        string text = ((TextContentBlock)found.Content[0]).Text;
+        Assert.Contains("1. id=", text);
+        Assert.Contains("3. id=", text);
+        ImageContentBlock[] images = [.. found.Content.OfType<ImageContentBlock>()];
+        Assert.Equal(3, images.Length);
+        Assert.Equal("image/jpeg", images[0].MimeType);
+        Assert.Equal(0xFF, images[0].DecodedData.Span[0]);
+    }
+
+    [Theory]
+    [InlineData("find_similar", "image", "../../../../etc/passwd", "not an absolute path")]
+    [InlineData("find_similar", "image", "/etc/passwd", "outside the folders")]
+    [InlineData("describe_image", "image", "/root/.ssh/id_rsa", "no multimodal LLM")]
+    [InlineData("index_folder", "path", "/etc", "outside the folders")]
+    public async Task Mcp_PathTraversal_RefusedWithClearMessage(string tool, string argument, string value, string expected)
+    {
+        using var home = new TempDirectory();
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        await using McpClient client = await StartAsync(home, ct);
+
+        CallToolResult r = await client.CallToolAsync(tool, new Dictionary<string, object?> { [argument] = value }, cancellationToken: ct);
+
+        Assert.True(r.IsError);
+        Assert.Contains(expected, ((TextContentBlock)r.Content[0]).Text);
+    }
+
+    [Fact]
+    public async Task Mcp_SymlinkOutOfAllowedFolder_Refused()
+    {
+        using var home = new TempDirectory();
+        string allowed = home.Combine("allowed");
+        Directory.CreateDirectory(allowed);
+        File.CreateSymbolicLink(Path.Combine(allowed, "escape.jpg"), Path.Combine(SharedFixtures.ClipTiny, "images", "australia.jpg"));
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Command = "dotnet",
+            Arguments = [CliRunner.Program, "mcp", "--model", SharedFixtures.ClipTiny, "--index", home.Combine("index"), "--allow", allowed],
+            EnvironmentVariables = new Dictionary<string, string?> { ["HOME"] = home.Path },
+        });
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        await using McpClient client = await McpClient.CreateAsync(transport, cancellationToken: ct);
+
+        CallToolResult r = await client.CallToolAsync("find_similar", new Dictionary<string, object?> { ["image"] = Path.Combine(allowed, "escape.jpg") }, cancellationToken: ct);
+
+        Assert.True(r.IsError);
+        Assert.Contains("outside the folders", ((TextContentBlock)r.Content[0]).Text);
+    }
+}
