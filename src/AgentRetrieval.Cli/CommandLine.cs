@@ -31,6 +31,7 @@ internal static class CommandLine
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(McpCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 

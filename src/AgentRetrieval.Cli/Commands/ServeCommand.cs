@@ -1,0 +1,99 @@
+using System.CommandLine;
+using AgentRetrieval.Agent;
+using AgentRetrieval.Cli.Hosting;
+using AgentRetrieval.Indexing;
+using AgentRetrieval.Onnx.Clip;
+using AgentRetrieval.Prompts;
+using AgentRetrieval.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentRetrieval.Cli.Commands;
+
+/// <summary><c>agentretrieval serve [folder-or-index]</c>: the chat page.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var target = new Argument<string?>("folder-or-index") { Description = "A folder of images (indexed first) or an index folder. Default: the configured index.", Arity = ArgumentArity.ZeroOrOne };
+        var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
+        var llm = new Option<string?>("--llm") { Description = "Multimodal LLM folder (ONNX Runtime GenAI)." };
+        var allowIndex = new Option<string[]>("--allow-index") { Description = "A folder the page may index (repeatable).", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("serve", "Serve the chat page: conversational image search in the browser.") { target, urls, llm, allowIndex };
+        command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
+        {
+            CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
+            if (result.GetValue(llm) is { } llmDir)
+            {
+                settings.Llm.Provider = "onnx";
+                settings.Llm.ModelDirectory = llmDir;
+            }
+
+            var web = new WebOptions();
+            new ConfigurationBuilder()
+                .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+                .AddEnvironmentVariables("AGENTRETRIEVAL_")
+                .Build().GetSection(WebOptions.SectionName).Bind(web);
+            foreach (string f in result.GetValue(allowIndex) ?? [])
+            {
+                web.IndexableFolders.Add(CliSettings.ExpandPath(f));
+            }
+
+            using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
+            using var text = new ClipTextEmbeddingGenerator(model, settings.ClipBatches.TextBatchSize);
+            using var images = new ClipImageEmbeddingGenerator(model, settings.ClipBatches.ImageBatchSize);
+            string indexDir = settings.Indexing.IndexDirectory;
+            string? folder = null;
+            if (result.GetValue(target) is { } t)
+            {
+                if (EmbeddedImageIndex.Exists(t))
+                {
+                    indexDir = Path.GetFullPath(t);
+                }
+                else if (Directory.Exists(t))
+                {
+                    folder = t;
+                }
+                else
+                {
+                    throw new SettingsException($"'{t}' is neither a folder nor an index.");
+                }
+            }
+
+            using EmbeddedImageIndex index = EmbeddedImageIndex.Open(indexDir);
+            if (folder is not null)
+            {
+                IndexReport report = await new FolderIndexer(images, model.Identity, index, settings.Indexing).IndexAsync(folder, null, token);
+                Ui.Info($"Indexed {report.Root}: {report.IndexedImages} images ({report.Embedded} new, {report.Skipped.Count} skipped).");
+            }
+
+            using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
+            var agent = new RetrievalAgent(text, images, index, model.Identity, new FilePromptProvider(FilePromptProvider.DefaultDirectory), settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels);
+            var deps = new ChatWebDependencies(agent, index, model.Identity,
+                web.IndexableFolders.Count == 0 ? null : () => new FolderIndexer(images, model.Identity, index, settings.Indexing),
+                chat is null ? "none" : settings.Llm.ModelDirectory + settings.Llm.Endpoint, settings.Indexing.MaxPixels);
+            string listen = result.GetValue(urls)!;
+            WebApplication app = ChatWebApp.Build(deps, web, listen, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+            Ui.Info($"AgentRetrieval chat page: {listen} ({index.Count} images; Ctrl+C to stop)");
+            await app.StartAsync(token);
+            try
+            {
+                await app.WaitForShutdownAsync(token);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                // Ctrl+C: a normal way to stop the server.
+            }
+            finally
+            {
+                await app.StopAsync(CancellationToken.None);
+            }
+
+            return 0;
+        }, ct));
+        return command;
+    }
+}

@@ -1,0 +1,335 @@
+using System.Text.Json;
+using AgentRetrieval.Agent;
+using AgentRetrieval.Embeddings;
+using AgentRetrieval.Imaging;
+using AgentRetrieval.Indexing;
+using AgentRetrieval.Tools;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+
+namespace AgentRetrieval.Web;
+
+/// <summary>What the chat page runs on.</summary>
+/// <param name="Agent">The retrieval agent.</param>
+/// <param name="Index">The index (images are served by its catalogue ids only).</param>
+/// <param name="Model">The encoders' identity.</param>
+/// <param name="IndexerFactory">Makes an indexer for page-started indexing, or null to turn it off.</param>
+/// <param name="LlmDescription">What LLM is configured ("none" without one).</param>
+/// <param name="MaxPixels">The pixel limit for served images.</param>
+public sealed record ChatWebDependencies(RetrievalAgent Agent, EmbeddedImageIndex Index, ModelIdentity Model, Func<FolderIndexer>? IndexerFactory, string LlmDescription, long MaxPixels);
+
+/// <summary>
+/// The chat page: minimal APIs and static files. A turn streams server-sent events (stages, answer text, results);
+/// images are served only by catalogue id, thumbnails are cached; uploads are size- and pixel-limited; sessions are
+/// per browser tab and expire.
+/// </summary>
+public static class ChatWebApp
+{
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Builds the web application (not started).</summary>
+    /// <param name="deps">What it runs on.</param>
+    /// <param name="options">Page settings.</param>
+    /// <param name="urls">Where to listen (default http://127.0.0.1:5080).</param>
+    /// <param name="configure">Last changes to the builder (tests use the test server).</param>
+    /// <returns>The application.</returns>
+    public static WebApplication Build(ChatWebDependencies deps, WebOptions options, string? urls = null, Action<WebApplicationBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(deps);
+        ArgumentNullException.ThrowIfNull(options);
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseUrls(urls ?? "http://127.0.0.1:5080");
+        builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o => o.MultipartBodyLengthLimit = options.MaxUploadBytes);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes + (64 * 1024));
+        configure?.Invoke(builder);
+        WebApplication app = builder.Build();
+
+        var sessions = new WebSessionStore(options, TimeProvider.System);
+        var thumbnails = new ThumbnailCache(deps.Index, options, deps.MaxPixels);
+        var job = new IndexJob();
+
+        app.Use(async (context, next) =>
+        {
+            IHeaderDictionary h = context.Response.Headers;
+            h.XContentTypeOptions = "nosniff";
+            h.ContentSecurityPolicy = "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+            h["Referrer-Policy"] = "no-referrer";
+            await next(context);
+        });
+        string webRoot = Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        var files = new PhysicalFileProvider(webRoot);
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+
+        app.MapGet("/api/status", () => Results.Json(new
+        {
+            images = deps.Index.Count,
+            model = deps.Model.Key,
+            llm = deps.LlmDescription,
+            indexableFolders = deps.IndexerFactory is null ? [] : options.IndexableFolders,
+        }, s_json));
+
+        app.MapPost("/api/sessions", () => Results.Json(new { sessionId = sessions.Create().Id }, s_json));
+
+        app.MapPost("/api/sessions/{sessionId}/reset", (string sessionId) =>
+        {
+            WebSession? s = sessions.Get(sessionId);
+            if (s is null)
+            {
+                return Expired();
+            }
+
+            s.Search.Reset();
+            return Results.NoContent();
+        });
+
+        app.MapPost("/api/sessions/{sessionId}/feedback", (string sessionId, FeedbackRequest request) =>
+        {
+            WebSession? s = sessions.Get(sessionId);
+            if (s is null)
+            {
+                return Expired();
+            }
+
+            if (!s.Search.LastResults.Any(r => r.Id == request.Id))
+            {
+                return Problem(400, "Feedback is only for images shown in this conversation.");
+            }
+
+            switch (request.Kind)
+            {
+                case "like":
+                    s.Search.Like(request.Id);
+                    break;
+                case "dislike":
+                    s.Search.Dislike(request.Id);
+                    break;
+                case "more":
+                    s.Search.AddMoreLike(request.Id);
+                    break;
+                default:
+                    return Problem(400, "Feedback kind must be like, dislike or more.");
+            }
+
+            return Results.NoContent();
+        });
+
+        app.MapPost("/api/sessions/{sessionId}/image", async (string sessionId, HttpRequest request) =>
+        {
+            WebSession? s = sessions.Get(sessionId);
+            if (s is null)
+            {
+                return Expired();
+            }
+
+            if (request.ContentLength > options.MaxUploadBytes)
+            {
+                return Problem(413, $"The image is larger than {options.MaxUploadBytes / (1024 * 1024)} MB.");
+            }
+
+            if (!request.HasFormContentType)
+            {
+                return Problem(400, "Upload the image as multipart/form-data with a field named 'image'.");
+            }
+
+            IFormCollection form;
+            try
+            {
+                form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+            }
+            catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
+            {
+                return Problem(413, $"The upload is too large or malformed (limit {options.MaxUploadBytes / (1024 * 1024)} MB).");
+            }
+
+            IFormFile? file = form.Files["image"];
+            if (file is null || file.Length == 0)
+            {
+                return Problem(400, "No image in the upload (field 'image').");
+            }
+
+            if (file.Length > options.MaxUploadBytes)
+            {
+                return Problem(413, $"The image is larger than {options.MaxUploadBytes / (1024 * 1024)} MB.");
+            }
+
+            using var ms = new MemoryStream();
+            await file.CopyToAsync(ms, request.HttpContext.RequestAborted);
+            byte[] data = ms.ToArray();
+            try
+            {
+                ImageLoader.EnsureWithinLimit(ImageLoader.Identify(data), options.MaxUploadPixels);
+            }
+            catch (InvalidImageException ex)
+            {
+                return Problem(400, "That file cannot be used as an image query: " + ex.Message);
+            }
+
+            s.Search.SetQueryImage(data);
+            return Results.NoContent();
+        }).DisableAntiforgery();
+
+        app.MapPost("/api/sessions/{sessionId}/turns", async (string sessionId, TurnRequest request, HttpContext context) =>
+        {
+            WebSession? s = sessions.Get(sessionId);
+            if (s is null)
+            {
+                await Expired().ExecuteAsync(context);
+                return;
+            }
+
+            HttpResponse response = context.Response;
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no";
+            CancellationToken aborted = context.RequestAborted;
+            await s.Gate.WaitAsync(aborted);
+            try
+            {
+                await foreach (AgentUpdate update in deps.Agent.RunTurnStreamingAsync(s.Search, request.Message, aborted))
+                {
+                    switch (update)
+                    {
+                        case StageCompleted stage:
+                            await SendAsync(response, "stage", Stage(stage.Report), aborted);
+                            break;
+                        case AnswerDelta delta:
+                            await SendAsync(response, "delta", new { text = delta.Text }, aborted);
+                            break;
+                        case TurnCompleted done:
+                            await SendAsync(response, "result", Result(done.Result), aborted);
+                            break;
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or IOException or InvalidImageException or ModelIdentityMismatchException)
+            {
+                // The conversation goes on: the page shows the error and the next message works.
+                await SendAsync(response, "error", new { message = ex.Message }, aborted);
+            }
+            finally
+            {
+                s.Gate.Release();
+            }
+        });
+
+        app.MapGet("/api/images/{id:long}/thumbnail", async (long id, HttpContext context) =>
+        {
+            byte[]? bytes;
+            try
+            {
+                bytes = await thumbnails.GetAsync(id, context.RequestAborted);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidImageException or UnauthorizedAccessException)
+            {
+                return Problem(404, "The image is no longer readable: " + ex.Message);
+            }
+
+            return bytes is null ? Problem(404, "No image with that id.") : Results.Bytes(bytes, "image/jpeg");
+        });
+
+        app.MapGet("/api/images/{id:long}", (long id) =>
+        {
+            CatalogEntry? entry = deps.Index.GetEntry(id);
+            if (entry is null || entry.Paths.Count == 0 || !File.Exists(entry.Paths[0]))
+            {
+                return Problem(404, "No image with that id.");
+            }
+
+            string type = entry.Format switch
+            {
+                "PNG" => "image/png",
+                "GIF" => "image/gif",
+                "BMP" => "image/bmp",
+                "WEBP" => "image/webp",
+                "TIFF" => "image/tiff",
+                _ => "image/jpeg",
+            };
+            return Results.File(entry.Paths[0], type);
+        });
+
+        app.MapPost("/api/index", (IndexRequest request) =>
+        {
+            if (deps.IndexerFactory is null || options.IndexableFolders.Count == 0)
+            {
+                return Problem(403, "Indexing from the page is off (no Web:IndexableFolders configured).");
+            }
+
+            string? folder = PathGuard.Resolve(request.Folder, options.IndexableFolders, out string why);
+            if (folder is null || !Directory.Exists(folder))
+            {
+                return Problem(403, folder is null ? $"Refused: {why}." : "That folder does not exist.");
+            }
+
+            return job.TryStart(folder, progress => deps.IndexerFactory().IndexAsync(folder, progress))
+                ? Results.Accepted("/api/index")
+                : Problem(409, "An indexing run is already going.");
+        });
+
+        app.MapGet("/api/index", () => Results.Json(new
+        {
+            running = job.Running,
+            folder = job.Folder,
+            phase = job.Progress?.Phase,
+            done = job.Progress?.Done,
+            total = job.Progress?.Total,
+            error = job.Error,
+            report = job.Report is null ? null : new { job.Report.Embedded, job.Report.Reused, job.Report.Unchanged, job.Report.Removed, skipped = job.Report.Skipped.Count, job.Report.IndexedImages },
+        }, s_json));
+
+        // Only under /api: elsewhere the static files answer (a fallback would hide them).
+        app.MapFallback("/api/{**path}", () => Problem(404, "Not found."));
+        return app;
+    }
+
+    private static IResult Expired() => Problem(404, "This search session has expired; start a new search.");
+
+    private static IResult Problem(int status, string message) => Results.Json(new { error = message }, s_json, statusCode: status);
+
+    private static object Stage(StageReport s) => new { stage = s.Stage, ran = s.Ran, degraded = s.Degraded, detail = s.Detail, ms = Math.Round(s.Elapsed.TotalMilliseconds, 1) };
+
+    private static object Result(AgentTurnResult r) => new
+    {
+        query = r.Query,
+        answer = r.Answer,
+        reason = r.Reason,
+        noMatch = r.NoMatch,
+        clarifyingQuestion = r.ClarifyingQuestion,
+        degraded = r.Degraded,
+        pick = r.Pick?.Id,
+        stages = r.Stages.Select(Stage),
+        results = r.Results.Select((x, i) => new
+        {
+            rank = i + 1,
+            id = x.Id,
+            name = Path.GetFileName(x.Path),
+            score = Math.Round(x.FinalScore, 4),
+            retrieval = Math.Round(x.RetrievalScore, 4),
+            llm = x.LlmScore,
+            caption = x.Caption,
+        }),
+    };
+
+    private static async Task SendAsync(HttpResponse response, string name, object data, CancellationToken cancellationToken)
+    {
+        await response.WriteAsync($"event: {name}\ndata: {JsonSerializer.Serialize(data, s_json)}\n\n", cancellationToken);
+        await response.Body.FlushAsync(cancellationToken);
+    }
+}
+
+/// <summary>A chat turn.</summary>
+/// <param name="Message">The user's message (may be empty after feedback or an image upload).</param>
+public sealed record TurnRequest(string? Message);
+
+/// <summary>Feedback on a shown image.</summary>
+/// <param name="Id">The catalogue id.</param>
+/// <param name="Kind">like, dislike or more.</param>
+public sealed record FeedbackRequest(long Id, string Kind);
+
+/// <summary>A folder to index.</summary>
+/// <param name="Folder">An absolute path inside a configured folder.</param>
+public sealed record IndexRequest(string Folder);

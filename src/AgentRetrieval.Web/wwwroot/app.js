@@ -1,0 +1,250 @@
+// AgentRetrieval chat page. Every text from the server (answers, captions, file names) is set with textContent,
+// never parsed as HTML.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = { sessionId: sessionStorage.getItem("agentretrieval.session"), busy: false };
+
+async function api(path, options = {}) {
+  const response = await fetch(path, options);
+  if (!response.ok) {
+    let message = `${response.status} ${response.statusText}`;
+    try { message = (await response.json()).error || message; } catch { /* not JSON */ }
+    const error = new Error(message);
+    error.status = response.status;
+    throw error;
+  }
+  return response;
+}
+
+async function ensureSession(force = false) {
+  if (state.sessionId && !force) return state.sessionId;
+  const r = await api("/api/sessions", { method: "POST" });
+  state.sessionId = (await r.json()).sessionId;
+  sessionStorage.setItem("agentretrieval.session", state.sessionId);
+  return state.sessionId;
+}
+
+function showError(message) {
+  const e = $("error");
+  e.textContent = message;
+  e.hidden = !message;
+}
+
+function addMessage(role, text) {
+  const div = document.createElement("div");
+  div.className = `msg ${role}`;
+  div.textContent = text;
+  $("conversation").append(div);
+  div.scrollIntoView({ block: "nearest" });
+  return div;
+}
+
+function setStatus(text) { $("status-line").textContent = text; }
+
+function stageSummary(stages) {
+  return stages.map((s) => `${s.stage}${s.ran ? "" : " (off)"}${s.degraded ? " DEGRADED" : ""}`).join(" · ");
+}
+
+// Reads a server-sent-events response of a POST (EventSource only does GET).
+async function* events(response) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const frame = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = "message", data = "";
+      for (const line of frame.split("\n")) {
+        if (line.startsWith("event: ")) name = line.slice(7);
+        else if (line.startsWith("data: ")) data += line.slice(6);
+      }
+      yield { name, data: data ? JSON.parse(data) : null };
+    }
+  }
+}
+
+async function turn(message) {
+  if (state.busy) return;
+  state.busy = true;
+  $("send").disabled = true;
+  showError("");
+  if (message) addMessage("user", message);
+  const answer = addMessage("assistant", "");
+  answer.dataset.streaming = "true";
+  const stagesLine = document.createElement("div");
+  stagesLine.className = "stages";
+  try {
+    await ensureSession();
+    let response;
+    try {
+      response = await api(`/api/sessions/${state.sessionId}/turns`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ message }),
+      });
+    } catch (e) {
+      if (e.status !== 404) throw e;
+      await ensureSession(true); // the session expired: start a new one and go on
+      response = await api(`/api/sessions/${state.sessionId}/turns`, {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ message }),
+      });
+    }
+    const firstTokenAt = { t: 0 };
+    const started = performance.now();
+    for await (const ev of events(response)) {
+      if (ev.name === "delta") {
+        if (!firstTokenAt.t) firstTokenAt.t = performance.now() - started;
+        answer.textContent += ev.data.text;
+      } else if (ev.name === "stage") {
+        setStatus(`${ev.data.stage}: ${ev.data.detail}`);
+      } else if (ev.name === "result") {
+        const r = ev.data;
+        answer.classList.toggle("degraded", r.degraded);
+        stagesLine.textContent = `Stages: ${stageSummary(r.stages)}${r.degraded ? " — degraded: some stages fell back" : ""}`;
+        answer.append(stagesLine);
+        setStatus(`Stages: ${stageSummary(r.stages)}${r.degraded ? " (degraded)" : ""}`);
+        renderResults(r);
+        document.body.dataset.firstTokenMs = String(Math.round(firstTokenAt.t));
+        document.body.dataset.gridMs = String(Math.round(performance.now() - started));
+      } else if (ev.name === "error") {
+        showError(ev.data.message);
+        answer.remove();
+      }
+    }
+  } catch (e) {
+    showError(`That did not work: ${e.message}. You can try again.`);
+    answer.remove();
+  } finally {
+    delete answer.dataset.streaming;
+    state.busy = false;
+    $("send").disabled = false;
+    $("message").focus();
+  }
+}
+
+function renderResults(r) {
+  const grid = $("results");
+  grid.replaceChildren();
+  const template = $("card-template");
+  for (const item of r.results) {
+    const card = template.content.firstElementChild.cloneNode(true);
+    card.dataset.id = String(item.id);
+    const img = card.querySelector("img");
+    img.src = `/api/images/${item.id}/thumbnail`;
+    img.alt = item.caption || item.name;
+    card.querySelector(".rank").textContent = `#${item.rank}`;
+    card.querySelector(".score").textContent = `score ${item.score.toFixed(3)}${item.llm != null ? ` · LLM ${item.llm.toFixed(2)}` : ""}`;
+    card.querySelector(".name").textContent = item.name;
+    card.querySelector(".caption").textContent = item.caption || "";
+    if (r.pick === item.id) {
+      card.classList.add("pick");
+      card.querySelector(".reason").textContent = `Pick: ${r.reason}`;
+    }
+    card.querySelector(".thumb").addEventListener("click", () => openViewer(item));
+    card.querySelector(".thumb").setAttribute("aria-label", `Enlarge ${item.name}`);
+    for (const kind of ["like", "dislike", "more"]) {
+      card.querySelector(`.${kind}`).addEventListener("click", (ev) => feedback(item.id, kind, ev.currentTarget));
+    }
+    grid.append(card);
+  }
+}
+
+async function feedback(id, kind, button) {
+  try {
+    await api(`/api/sessions/${state.sessionId}/feedback`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ id, kind }),
+    });
+    button.setAttribute("aria-pressed", "true");
+    await turn("");
+  } catch (e) {
+    showError(`Feedback failed: ${e.message}`);
+  }
+}
+
+async function uploadImage(file) {
+  if (!file) return;
+  try {
+    await ensureSession();
+    const form = new FormData();
+    form.append("image", file);
+    await api(`/api/sessions/${state.sessionId}/image`, { method: "POST", body: form });
+    addMessage("user", `[image: ${file.name}]`);
+    await turn($("message").value.trim());
+    $("message").value = "";
+  } catch (e) {
+    showError(e.message);
+  }
+}
+
+function openViewer(item) {
+  $("viewer-image").src = `/api/images/${item.id}`;
+  $("viewer-image").alt = item.caption || item.name;
+  $("viewer-caption").textContent = `${item.name}${item.caption ? " — " + item.caption : ""}`;
+  $("viewer").showModal();
+}
+
+async function loadStatus() {
+  try {
+    const s = await (await api("/api/status")).json();
+    setStatus(`${s.images} images · model ${s.model} · LLM: ${s.llm}`);
+    if (s.indexableFolders.length) {
+      $("indexing").hidden = false;
+      const select = $("folder");
+      select.replaceChildren(...s.indexableFolders.map((f) => { const o = document.createElement("option"); o.value = f; o.textContent = f; return o; }));
+    }
+  } catch (e) {
+    showError(`The server cannot be reached: ${e.message}`);
+  }
+}
+
+async function indexFolder(folder) {
+  try {
+    await api("/api/index", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ folder }) });
+    const bar = $("index-progress");
+    bar.hidden = false;
+    for (;;) {
+      const p = await (await api("/api/index")).json();
+      if (p.total) { bar.max = p.total; bar.value = p.done; }
+      $("index-status").textContent = p.running ? `${p.phase || "starting"} ${p.done ?? 0}/${p.total ?? "?"}` : p.error ? `Failed: ${p.error}` : `Done: ${p.report.indexedImages} images indexed`;
+      if (!p.running) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    loadStatus();
+  } catch (e) {
+    showError(e.message);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("composer").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const text = $("message").value.trim();
+    if (!text) return;
+    $("message").value = "";
+    turn(text);
+  });
+  $("upload").addEventListener("change", (ev) => uploadImage(ev.target.files[0]));
+  $("new-search").addEventListener("click", async () => {
+    try { if (state.sessionId) await api(`/api/sessions/${state.sessionId}/reset`, { method: "POST" }); } catch { await ensureSession(true); }
+    $("conversation").replaceChildren();
+    $("results").replaceChildren();
+    showError("");
+    loadStatus();
+    $("message").focus();
+  });
+  $("viewer-close").addEventListener("click", () => $("viewer").close());
+  $("index-form").addEventListener("submit", (ev) => { ev.preventDefault(); indexFolder($("folder").value); });
+  document.addEventListener("dragover", (ev) => { ev.preventDefault(); document.body.classList.add("dragging"); });
+  document.addEventListener("dragleave", () => document.body.classList.remove("dragging"));
+  document.addEventListener("drop", (ev) => {
+    ev.preventDefault();
+    document.body.classList.remove("dragging");
+    uploadImage(ev.dataTransfer.files[0]);
+  });
+  loadStatus();
+  $("message").focus();
+});

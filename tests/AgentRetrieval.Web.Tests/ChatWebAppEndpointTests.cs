@@ -1,0 +1,160 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.TestHost;
+
+namespace AgentRetrieval.Tests;
+
+/// <summary>The endpoints through the ASP.NET Core test host.</summary>
+public sealed class ChatWebAppEndpointTests
+{
+    private static async Task<string> NewSessionAsync(HttpClient client)
+    {
+        HttpResponseMessage r = await client.PostAsync("/api/sessions", null, TestContext.Current.CancellationToken);
+        return (await r.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken)).GetProperty("sessionId").GetString()!;
+    }
+
+    private static async Task<List<(string Event, JsonElement Data)>> TurnAsync(HttpClient client, string session, string message)
+    {
+        HttpResponseMessage r = await client.PostAsJsonAsync($"/api/sessions/{session}/turns", new { message }, TestContext.Current.CancellationToken);
+        Assert.Equal("text/event-stream", r.Content.Headers.ContentType?.MediaType);
+        string body = await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        var events = new List<(string, JsonElement)>();
+        foreach (string frame in body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            string[] lines = frame.Split('\n');
+            events.Add((lines[0]["event: ".Length..], JsonDocument.Parse(lines[1]["data: ".Length..]).RootElement.Clone()));
+        }
+
+        return events;
+    }
+
+    [Fact]
+    public async Task Turn_StreamsStagesDeltasAndResult_ThumbnailsById()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: true);
+        HttpClient client = bed.App.GetTestClient();
+        string session = await NewSessionAsync(client);
+
+        List<(string Event, JsonElement Data)> events = await TurnAsync(client, session, "an astronaut");
+
+        Assert.Equal(["stage", "stage", "stage"], events.Take(3).Select(e => e.Event));
+        Assert.Contains(events, e => e.Event == "delta");
+        JsonElement result = events.Single(e => e.Event == "result").Data;
+        Assert.Equal(10, result.GetProperty("results").GetArrayLength());
+        long id = result.GetProperty("results")[0].GetProperty("id").GetInt64();
+        Assert.Equal(id, result.GetProperty("pick").GetInt64());
+
+        HttpResponseMessage thumb = await client.GetAsync($"/api/images/{id}/thumbnail", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, thumb.StatusCode);
+        Assert.Equal("image/jpeg", thumb.Content.Headers.ContentType?.MediaType);
+        byte[] first = await thumb.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken);
+        Assert.True(Directory.GetFiles(Path.Combine(bed.Index.Directory, "thumbnails")).Length == 1, "the thumbnail is cached on disk");
+        byte[] again = await client.GetByteArrayAsync($"/api/images/{id}/thumbnail", TestContext.Current.CancellationToken);
+        Assert.Equal(first, again);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/images/{id}", TestContext.Current.CancellationToken)).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("/api/images/..%2F..%2Fetc%2Fpasswd")]
+    [InlineData("/api/images/../../etc/passwd")]
+    [InlineData("/api/images/%2Fetc%2Fpasswd/thumbnail")]
+    [InlineData("/api/images/999999")]
+    [InlineData("/api/images/1/../../../etc/passwd")]
+    [InlineData("/api/images/abc/thumbnail")]
+    public async Task Images_PathOrDotDot_Refused(string url)
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: true);
+        HttpClient client = bed.App.GetTestClient();
+
+        HttpResponseMessage r = await client.GetAsync(url, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
+        Assert.DoesNotContain("root:", await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Upload_OversizedOrNotAnImage_RefusedWithClearError()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: true);
+        HttpClient client = bed.App.GetTestClient();
+        string session = await NewSessionAsync(client);
+
+        using var notImage = new MultipartFormDataContent { { new ByteArrayContent("hello"u8.ToArray()), "image", "notes.png" } };
+        HttpResponseMessage r1 = await client.PostAsync($"/api/sessions/{session}/image", notImage, TestContext.Current.CancellationToken);
+        using var big = new MultipartFormDataContent { { new ByteArrayContent(new byte[3 * 1024 * 1024]), "image", "big.jpg" } };
+        HttpResponseMessage r2 = await client.PostAsync($"/api/sessions/{session}/image", big, TestContext.Current.CancellationToken);
+        using var bomb = new MultipartFormDataContent { { new ByteArrayContent(TestImages.BombPng(30_000, 30_000)), "image", "bomb.png" } };
+        HttpResponseMessage r3 = await client.PostAsync($"/api/sessions/{session}/image", bomb, TestContext.Current.CancellationToken);
+        using var good = new MultipartFormDataContent { { new ByteArrayContent(TestImages.Png(40, 30, 3)), "image", "ok.png" } };
+        HttpResponseMessage r4 = await client.PostAsync($"/api/sessions/{session}/image", good, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, r1.StatusCode);
+        Assert.Contains("cannot be used as an image", await r1.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, r2.StatusCode);
+        Assert.Contains("larger than", await r2.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(HttpStatusCode.BadRequest, r3.StatusCode);
+        Assert.Contains("megapixels", await r3.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(HttpStatusCode.NoContent, r4.StatusCode);
+        List<(string Event, JsonElement Data)> turn = await TurnAsync(client, session, "");
+        Assert.Contains("an image query", turn.First(e => e.Event == "stage" && e.Data.GetProperty("stage").GetString() == "retrieve").Data.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task Feedback_And_Errors_SessionGoesOn()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: true);
+        HttpClient client = bed.App.GetTestClient();
+        string session = await NewSessionAsync(client);
+
+        List<(string Event, JsonElement Data)> empty = await TurnAsync(client, session, "   ");
+        Assert.Equal("error", empty.Single().Event);
+        List<(string Event, JsonElement Data)> first = await TurnAsync(client, session, "coins");
+        long top = first.Single(e => e.Event == "result").Data.GetProperty("results")[0].GetProperty("id").GetInt64();
+        HttpResponseMessage fb = await client.PostAsJsonAsync($"/api/sessions/{session}/feedback", new { id = top, kind = "dislike" }, TestContext.Current.CancellationToken);
+        HttpResponseMessage foreign = await client.PostAsJsonAsync($"/api/sessions/{session}/feedback", new { id = 424242, kind = "like" }, TestContext.Current.CancellationToken);
+        List<(string Event, JsonElement Data)> second = await TurnAsync(client, session, "");
+        HttpResponseMessage expired = await client.PostAsJsonAsync("/api/sessions/nope/turns", new { message = "x" }, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NoContent, fb.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, foreign.StatusCode);
+        Assert.NotEqual(top, second.Single(e => e.Event == "result").Data.GetProperty("results")[0].GetProperty("id").GetInt64());
+        Assert.Equal(HttpStatusCode.NotFound, expired.StatusCode);
+        Assert.Contains("expired", await expired.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Index_OnlyConfiguredFolders()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: true, o => o.IndexableFolders.Add(Path.Combine(SharedFixtures.Data, "demo-gallery")));
+        HttpClient client = bed.App.GetTestClient();
+
+        HttpResponseMessage outside = await client.PostAsJsonAsync("/api/index", new { folder = "/etc" }, TestContext.Current.CancellationToken);
+        HttpResponseMessage traversal = await client.PostAsJsonAsync("/api/index", new { folder = Path.Combine(SharedFixtures.Data, "demo-gallery", "..", "coco-mini") }, TestContext.Current.CancellationToken);
+        HttpResponseMessage ok = await client.PostAsJsonAsync("/api/index", new { folder = Path.Combine(SharedFixtures.Data, "demo-gallery") }, TestContext.Current.CancellationToken);
+        JsonElement progress;
+        do
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            progress = await client.GetFromJsonAsync<JsonElement>("/api/index", TestContext.Current.CancellationToken);
+        }
+        while (progress.GetProperty("running").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.Forbidden, outside.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, traversal.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, ok.StatusCode);
+        Assert.Equal(30, progress.GetProperty("report").GetProperty("unchanged").GetInt32());
+    }
+
+    [Fact]
+    public async Task Page_HasStrictContentSecurityPolicy()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: true);
+        HttpResponseMessage r = await bed.App.GetTestClient().GetAsync("/", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, r.StatusCode);
+        Assert.Contains("script-src 'self'", r.Headers.GetValues("Content-Security-Policy").Single());
+        Assert.Contains("<form id=\"composer\"", await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+}

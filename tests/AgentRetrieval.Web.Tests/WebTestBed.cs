@@ -1,0 +1,77 @@
+using AgentRetrieval.Agent;
+using AgentRetrieval.Indexing;
+using AgentRetrieval.Onnx.Clip;
+using AgentRetrieval.Prompts;
+using AgentRetrieval.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Logging;
+
+namespace AgentRetrieval.Tests;
+
+/// <summary>The chat page over the real CLIP fixture and a real index of the demo gallery.</summary>
+internal sealed class WebTestBed : IAsyncDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly ClipModel _clip;
+    private readonly ClipTextEmbeddingGenerator _text;
+    private readonly ClipImageEmbeddingGenerator _images;
+
+    private WebTestBed(ClipModel clip, EmbeddedImageIndex index, WebApplication app)
+    {
+        _clip = clip;
+        _text = new ClipTextEmbeddingGenerator(clip);
+        _images = new ClipImageEmbeddingGenerator(clip);
+        Index = index;
+        App = app;
+    }
+
+    public EmbeddedImageIndex Index { get; }
+
+    public WebApplication App { get; private set; }
+
+
+    public static async Task<WebTestBed> StartAsync(bool testServer, Action<WebOptions>? configure = null)
+    {
+        var dir = new TempDirectory();
+        ClipModel clip = ClipModel.Load(new ClipModelOptions { ModelDirectory = SharedFixtures.ClipTiny });
+        EmbeddedImageIndex index = EmbeddedImageIndex.Open(dir.Combine("index"));
+        var images = new ClipImageEmbeddingGenerator(clip);
+        await new FolderIndexer(images, clip.Identity, index, new IndexingOptions()).IndexAsync(Path.Combine(SharedFixtures.Data, "demo-gallery"));
+        var options = new WebOptions { MaxUploadBytes = 2 * 1024 * 1024, MaxUploadPixels = 4_000_000 };
+        configure?.Invoke(options);
+        var agent = new RetrievalAgent(new ClipTextEmbeddingGenerator(clip), images, index, clip.Identity,
+            new FilePromptProvider(Path.Combine(SharedFixtures.RepositoryRoot, "prompts")), new AgentOptions { MinRetrievalScore = -1 });
+        var deps = new ChatWebDependencies(agent, index, clip.Identity,
+            options.IndexableFolders.Count == 0 ? null : () => new FolderIndexer(images, clip.Identity, index, new IndexingOptions()), "none", 100_000_000);
+        WebApplication app = ChatWebApp.Build(deps, options, "http://127.0.0.1:0", b =>
+        {
+            b.Logging.SetMinimumLevel(LogLevel.Warning);
+            if (testServer)
+            {
+                b.WebHost.UseTestServer();
+            }
+        });
+        await app.StartAsync();
+        var bed = new WebTestBed(clip, index, app);
+        bed._owned = dir;
+        return bed;
+    }
+
+    private TempDirectory? _owned;
+
+    public string BaseUrl => App.Urls.First();
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+        Index.Dispose();
+        _text.Dispose();
+        _images.Dispose();
+        _clip.Dispose();
+        _owned?.Dispose();
+        _dir.Dispose();
+    }
+}
