@@ -1,0 +1,139 @@
+using Microsoft.Playwright;
+
+namespace AgentRetrieval.Tests;
+
+/// <summary>The page in Debian's Chromium driven by Playwright, against a real Kestrel server on loopback.</summary>
+public sealed class ChatPageBrowserTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    private static async Task<(IPlaywright, IBrowser)> LaunchAsync()
+    {
+        if (!File.Exists(Chromium))
+        {
+            string message = $"Browser tests need Debian's Chromium at {Chromium} (apt-get install chromium); .ci/run installs it.";
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                Assert.Fail(message);
+            }
+
+            Assert.Skip(message);
+        }
+
+        IPlaywright playwright = await Playwright.CreateAsync();
+        IBrowser browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        return (playwright, browser);
+    }
+
+    private static async Task SendAsync(IPage page, string text)
+    {
+        await page.FillAsync("#message", text);
+        await page.PressAsync("#message", "Enter");
+        await WaitForTurnAsync(page);
+    }
+
+    private static async Task WaitForTurnAsync(IPage page)
+    {
+        await page.WaitForFunctionAsync("() => !document.querySelector('[data-streaming]') && !document.getElementById('send').disabled");
+    }
+
+    [Fact]
+    public async Task Conversation_QueryFeedbackUploadAndScriptCaption()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false);
+        (IPlaywright playwright, IBrowser browser) = await LaunchAsync();
+        using (playwright)
+        await using (browser)
+        {
+            IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1200, Height = 900 } });
+            var errors = new List<string>();
+            page.PageError += (_, e) => errors.Add(e);
+            await page.GotoAsync(bed.BaseUrl);
+            await page.WaitForFunctionAsync("() => document.getElementById('status-line').textContent.includes('30 images')");
+
+            // A query: the answer streams in and the grid shows ranked thumbnails with the pick highlighted.
+            await SendAsync(page, "an astronaut in a space suit");
+            Assert.Equal(10, await page.Locator("#results .card").CountAsync());
+            Assert.Equal(1, await page.Locator("#results .card.pick").CountAsync());
+            Assert.Contains("Best match", await page.Locator(".msg.assistant").Last.TextContentAsync());
+            Assert.Contains("retrieve", await page.Locator("#status-line").TextContentAsync());
+            await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#results img')].slice(0, 4).every(i => i.complete && i.naturalWidth > 0)");
+            string firstBefore = (await page.Locator("#results .card").First.GetAttributeAsync("data-id"))!;
+
+            // Thumbs-down on the first result: the next turn no longer shows it.
+            await page.Locator("#results .card").First.Locator(".dislike").ClickAsync();
+            await WaitForTurnAsync(page);
+            await page.WaitForFunctionAsync($"() => document.querySelector('#results .card')?.dataset.id !== '{firstBefore}'");
+            Assert.Equal(0, await page.Locator($"#results .card[data-id='{firstBefore}']").CountAsync());
+
+            // A caption with markup is shown as text, never run.
+            foreach ((long id, _) in bed.Index.ListImages())
+            {
+                bed.Index.SetCaption(id, "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">");
+            }
+
+            await SendAsync(page, "and a rocket");
+            string? caption = await page.Locator("#results .card .caption").First.TextContentAsync();
+            Assert.Contains("<script>window.__pwned = 1</script>", caption);
+            Assert.Equal("undefined", await page.EvaluateAsync<string>("() => typeof window.__pwned"));
+
+            // An uploaded image as the query.
+            string upload = Path.Combine(SharedFixtures.ClipTiny, "images", "australia.jpg");
+            await page.Locator("#upload").SetInputFilesAsync(upload);
+            await page.WaitForFunctionAsync("() => [...document.querySelectorAll('.msg.user')].some(m => m.textContent.includes('[image: australia.jpg]'))");
+            await WaitForTurnAsync(page);
+            Assert.Equal(10, await page.Locator("#results .card").CountAsync());
+
+            // Click to enlarge, Escape to close.
+            await page.Locator("#results .card .thumb").First.ClickAsync();
+            Assert.True(await page.Locator("#viewer").IsVisibleAsync());
+            await page.Keyboard.PressAsync("Escape");
+            Assert.False(await page.Locator("#viewer").IsVisibleAsync());
+
+            string artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts");
+            Directory.CreateDirectory(artifacts);
+            string shot = Path.Combine(artifacts, "chat-page-conversation.png");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = shot, FullPage = true });
+            TestContext.Current.AddAttachment("chat-page-conversation.png", await File.ReadAllBytesAsync(shot, TestContext.Current.CancellationToken), "image/png");
+            Assert.Empty(errors);
+
+            // New search empties the page and the session goes on.
+            await page.ClickAsync("#new-search");
+            Assert.Equal(0, await page.Locator("#results .card").CountAsync());
+            await SendAsync(page, "coins");
+            Assert.Equal(10, await page.Locator("#results .card").CountAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Errors_ShownInPage_AndConversationContinues()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false);
+        (IPlaywright playwright, IBrowser browser) = await LaunchAsync();
+        using (playwright)
+        await using (browser)
+        {
+            IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
+            await page.GotoAsync(bed.BaseUrl);
+            await page.WaitForFunctionAsync("() => document.getElementById('status-line').textContent.includes('images')");
+
+            string notImage = Path.Combine(Path.GetTempPath(), $"not-an-image-{Guid.NewGuid():N}.png");
+            await File.WriteAllTextAsync(notImage, "hello", TestContext.Current.CancellationToken);
+            await page.Locator("#upload").SetInputFilesAsync(notImage);
+            await page.WaitForFunctionAsync("() => !document.getElementById('error').hidden");
+            Assert.Contains("cannot be used as an image", await page.Locator("#error").TextContentAsync());
+            File.Delete(notImage);
+
+            await SendAsync(page, "a clock");
+            Assert.True(await page.Locator("#error").IsHiddenAsync());
+            Assert.Equal(10, await page.Locator("#results .card").CountAsync());
+            double width = await page.EvaluateAsync<double>("() => document.documentElement.scrollWidth");
+            Assert.True(width <= 390, $"the page is {width}px wide on a 390px phone screen");
+        }
+    }
+}
