@@ -197,6 +197,9 @@ public static class ChatWebApp
                         case StageCompleted stage:
                             await SendAsync(response, "stage", Stage(stage.Report), aborted);
                             break;
+                        case CandidatesRetrieved candidates:
+                            await SendAsync(response, "candidates", new { results = ResultItems(candidates.Candidates) }, aborted);
+                            break;
                         case AnswerDelta delta:
                             await SendAsync(response, "delta", new { text = delta.Text }, aborted);
                             break;
@@ -302,17 +305,19 @@ public static class ChatWebApp
         degraded = r.Degraded,
         pick = r.Pick?.Id,
         stages = r.Stages.Select(Stage),
-        results = r.Results.Select((x, i) => new
-        {
-            rank = i + 1,
-            id = x.Id,
-            name = Path.GetFileName(x.Path),
-            score = Math.Round(x.FinalScore, 4),
-            retrieval = Math.Round(x.RetrievalScore, 4),
-            llm = x.LlmScore,
-            caption = x.Caption,
-        }),
+        results = ResultItems(r.Results),
     };
+
+    private static IEnumerable<object> ResultItems(IReadOnlyList<RankedImage> results) => results.Select((x, i) => new
+    {
+        rank = i + 1,
+        id = x.Id,
+        name = Path.GetFileName(x.Path),
+        score = Math.Round(x.FinalScore, 4),
+        retrieval = Math.Round(x.RetrievalScore, 4),
+        llm = x.LlmScore,
+        caption = x.Caption,
+    });
 
     private static async Task SendAsync(HttpResponse response, string name, object data, CancellationToken cancellationToken)
     {

@@ -39,7 +39,8 @@ public sealed class ChatWebAppEndpointTests
 
         List<(string Event, JsonElement Data)> events = await TurnAsync(client, session, "an astronaut");
 
-        Assert.Equal(["stage", "stage", "stage"], events.Take(3).Select(e => e.Event));
+        Assert.Equal(["stage", "stage", "candidates", "stage"], events.Take(4).Select(e => e.Event));
+        Assert.Equal(10, events[2].Data.GetProperty("results").GetArrayLength());
         Assert.Contains(events, e => e.Event == "delta");
         JsonElement result = events.Single(e => e.Event == "result").Data;
         Assert.Equal(10, result.GetProperty("results").GetArrayLength());

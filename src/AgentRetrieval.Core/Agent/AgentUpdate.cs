@@ -14,3 +14,7 @@ public sealed record AnswerDelta(string Text) : AgentUpdate;
 /// <summary>The turn is done.</summary>
 /// <param name="Result">The outcome.</param>
 public sealed record TurnCompleted(AgentTurnResult Result) : AgentUpdate;
+
+/// <summary>Retrieval's candidates, before any rerank: hosts can show them while the LLM works.</summary>
+/// <param name="Candidates">The best candidates in retrieval order (at most the result count).</param>
+public sealed record CandidatesRetrieved(IReadOnlyList<RankedImage> Candidates) : AgentUpdate;

@@ -171,6 +171,7 @@ public sealed class RetrievalAgent
             string.Create(CultureInfo.InvariantCulture, $"{candidates.Count} candidates{FeedbackNote(session)}"), _time.GetElapsedTime(t0));
         stages.Add(retrieve);
         yield return new StageCompleted(retrieve);
+        yield return new CandidatesRetrieved([.. candidates.Take(_options.ResultCount)]);
 
         // 3. Clarify (at most once per session, on the first request)
         if (_llm is not null && _options.Clarify && !session.AskedClarifyingQuestion && session.Turns.Count(t => t.Role == DialogueRole.User) == 1 && candidates.Count >= 8)

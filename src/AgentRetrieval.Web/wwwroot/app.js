@@ -99,6 +99,11 @@ async function turn(message) {
       if (ev.name === "delta") {
         if (!firstTokenAt.t) firstTokenAt.t = performance.now() - started;
         answer.textContent += ev.data.text;
+      } else if (ev.name === "candidates") {
+        // Retrieval's order while the model reranks: the grid appears at once and is replaced by the final one.
+        renderResults({ results: ev.data.results, pick: null, reason: "" });
+        $("results").dataset.provisional = "true";
+        if (!firstTokenAt.candidates) firstTokenAt.candidates = performance.now() - started;
       } else if (ev.name === "stage") {
         setStatus(`${ev.data.stage}: ${ev.data.detail}`);
       } else if (ev.name === "result") {
@@ -108,6 +113,8 @@ async function turn(message) {
         answer.append(stagesLine);
         setStatus(`Stages: ${stageSummary(r.stages)}${r.degraded ? " (degraded)" : ""}`);
         renderResults(r);
+        delete $("results").dataset.provisional;
+        document.body.dataset.firstGridMs = String(Math.round(firstTokenAt.candidates || 0));
         document.body.dataset.firstTokenMs = String(Math.round(firstTokenAt.t));
         document.body.dataset.gridMs = String(Math.round(performance.now() - started));
       } else if (ev.name === "error") {
