@@ -64,11 +64,7 @@ internal static class BenchCommand
             object? indexing = null, agentTurn = null;
             if (result.GetValue(images) is { } folder)
             {
-                if (result.GetValue(llm) is { } llmDir)
-                {
-                    settings.Llm.Provider = "onnx";
-                    settings.Llm.ModelDirectory = llmDir;
-                }
+                CommandServices.UseLlmFolder(settings, result.GetValue(llm));
 
                 (indexing, agentTurn) = await MeasureModelAsync(settings, folder, token);
             }

@@ -33,12 +33,7 @@ internal static partial class ChatCommand
         {
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
             bool json = result.GetValue(CommandLine.Json);
-            if (result.GetValue(llm) is { } llmDir)
-            {
-                settings.Llm.Provider = "onnx";
-                settings.Llm.ModelDirectory = llmDir;
-            }
-
+            CommandServices.UseLlmFolder(settings, result.GetValue(llm));
             if (result.GetValue(rerank) is { } strategy)
             {
                 settings.Agent.RerankStrategy = strategy is "pointwise" or "listwise" or "none" ? strategy : throw new SettingsException("--rerank takes pointwise, listwise or none.");
@@ -52,35 +47,10 @@ internal static partial class ChatCommand
             using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
             using var text = new ClipTextEmbeddingGenerator(model, settings.ClipBatches.TextBatchSize);
             using var images = new ClipImageEmbeddingGenerator(model, settings.ClipBatches.ImageBatchSize);
-            string indexDir = settings.Indexing.IndexDirectory;
-            string? folder = null;
-            if (result.GetValue(target) is { } t)
-            {
-                if (EmbeddedImageIndex.Exists(t))
-                {
-                    indexDir = Path.GetFullPath(t);
-                }
-                else if (Directory.Exists(t))
-                {
-                    folder = t;
-                }
-                else
-                {
-                    throw new SettingsException($"'{t}' is neither a folder nor an index.");
-                }
-            }
-
-            using EmbeddedImageIndex index = EmbeddedImageIndex.Open(indexDir);
-            if (folder is not null)
-            {
-                var indexer = new FolderIndexer(images, model.Identity, index, settings.Indexing);
-                IndexReport report = await indexer.IndexAsync(folder, null, token);
-                Ui.Info($"Indexed {report.Root}: {report.IndexedImages} images ({report.Embedded} new, {report.Skipped.Count} skipped).");
-            }
-
+            using EmbeddedImageIndex index = await CommandServices.OpenTargetAsync(settings, result.GetValue(target), model, images, token);
             if (index.Count == 0)
             {
-                throw new SettingsException($"The index in '{indexDir}' is empty. Give a folder: agentretrieval chat <folder>.");
+                throw new SettingsException($"The index in '{index.Directory}' is empty. Give a folder: agentretrieval chat <folder>.");
             }
 
             using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);

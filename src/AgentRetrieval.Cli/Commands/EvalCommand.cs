@@ -40,11 +40,7 @@ internal static class EvalCommand
                 throw new SettingsException("--rerank takes pointwise or listwise.");
             }
 
-            if (result.GetValue(llm) is { } llmDir)
-            {
-                settings.Llm.Provider = "onnx";
-                settings.Llm.ModelDirectory = llmDir;
-            }
+            CommandServices.UseLlmFolder(settings, result.GetValue(llm));
 
             using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
             using var text = new ClipTextEmbeddingGenerator(model, settings.ClipBatches.TextBatchSize);

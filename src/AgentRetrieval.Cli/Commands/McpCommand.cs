@@ -24,11 +24,7 @@ internal static class McpCommand
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
-            if (result.GetValue(llm) is { } llmDir)
-            {
-                settings.Llm.Provider = "onnx";
-                settings.Llm.ModelDirectory = llmDir;
-            }
+            CommandServices.UseLlmFolder(settings, result.GetValue(llm));
 
             var toolOptions = new ImageToolsOptions();
             foreach (string f in result.GetValue(allow) ?? [])

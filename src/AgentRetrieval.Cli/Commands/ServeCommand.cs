@@ -26,11 +26,7 @@ internal static class ServeCommand
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
-            if (result.GetValue(llm) is { } llmDir)
-            {
-                settings.Llm.Provider = "onnx";
-                settings.Llm.ModelDirectory = llmDir;
-            }
+            CommandServices.UseLlmFolder(settings, result.GetValue(llm));
 
             var web = new WebOptions();
             new ConfigurationBuilder()
@@ -45,31 +41,7 @@ internal static class ServeCommand
             using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
             using var text = new ClipTextEmbeddingGenerator(model, settings.ClipBatches.TextBatchSize);
             using var images = new ClipImageEmbeddingGenerator(model, settings.ClipBatches.ImageBatchSize);
-            string indexDir = settings.Indexing.IndexDirectory;
-            string? folder = null;
-            if (result.GetValue(target) is { } t)
-            {
-                if (EmbeddedImageIndex.Exists(t))
-                {
-                    indexDir = Path.GetFullPath(t);
-                }
-                else if (Directory.Exists(t))
-                {
-                    folder = t;
-                }
-                else
-                {
-                    throw new SettingsException($"'{t}' is neither a folder nor an index.");
-                }
-            }
-
-            using EmbeddedImageIndex index = EmbeddedImageIndex.Open(indexDir);
-            if (folder is not null)
-            {
-                IndexReport report = await new FolderIndexer(images, model.Identity, index, settings.Indexing).IndexAsync(folder, null, token);
-                Ui.Info($"Indexed {report.Root}: {report.IndexedImages} images ({report.Embedded} new, {report.Skipped.Count} skipped).");
-            }
-
+            using EmbeddedImageIndex index = await CommandServices.OpenTargetAsync(settings, result.GetValue(target), model, images, token);
             using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
             var agent = new RetrievalAgent(text, images, index, model.Identity, new FilePromptProvider(FilePromptProvider.DefaultDirectory), settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels);
             var deps = new ChatWebDependencies(agent, index, model.Identity,

@@ -1,0 +1,60 @@
+using AgentRetrieval.Indexing;
+using AgentRetrieval.Onnx.Clip;
+
+namespace AgentRetrieval.Cli.Hosting;
+
+/// <summary>Steps several commands share.</summary>
+internal static class CommandServices
+{
+    /// <summary>Makes <c>--llm &lt;folder&gt;</c> win over the configured LLM.</summary>
+    public static void UseLlmFolder(CliSettings settings, string? folder)
+    {
+        if (folder is not null)
+        {
+            settings.Llm.Provider = "onnx";
+            settings.Llm.ModelDirectory = folder;
+        }
+    }
+
+    /// <summary>
+    /// Opens the index a <c>[folder-or-index]</c> argument names: an index folder is opened as it is; a folder of
+    /// images is indexed (incrementally) into the configured index first; nothing means the configured index.
+    /// </summary>
+    public static async Task<EmbeddedImageIndex> OpenTargetAsync(CliSettings settings, string? target, ClipModel model, ClipImageEmbeddingGenerator images, CancellationToken token)
+    {
+        string indexDir = settings.Indexing.IndexDirectory;
+        string? folder = null;
+        if (target is not null)
+        {
+            if (EmbeddedImageIndex.Exists(target))
+            {
+                indexDir = Path.GetFullPath(target);
+            }
+            else if (Directory.Exists(target))
+            {
+                folder = target;
+            }
+            else
+            {
+                throw new SettingsException($"'{target}' is neither a folder nor an index.");
+            }
+        }
+
+        EmbeddedImageIndex index = EmbeddedImageIndex.Open(indexDir);
+        try
+        {
+            if (folder is not null)
+            {
+                IndexReport report = await new FolderIndexer(images, model.Identity, index, settings.Indexing).IndexAsync(folder, null, token);
+                Ui.Info($"Indexed {report.Root}: {report.IndexedImages} images ({report.Embedded} new, {report.Skipped.Count} skipped).");
+            }
+
+            return index;
+        }
+        catch
+        {
+            index.Dispose();
+            throw;
+        }
+    }
+}
