@@ -216,7 +216,7 @@ public sealed class ClipTokenizer
     }
 
     /// <summary>
-    /// The CLIP split pattern <c>'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+</c> with whitespace removed,
+    /// The CLIP split pattern <c>&lt;\|startoftext\|&gt;|&lt;\|endoftext\|&gt;|'s|'t|'re|'ve|'m|'ll|'d|[\p{L}]+|[\p{N}]|[^\s\p{L}\p{N}]+</c> with whitespace removed,
     /// evaluated on Unicode scalar values (so letters outside the BMP count as letters, as in the reference).
     /// </summary>
     internal static IEnumerable<string> PreTokenize(string text)
@@ -229,6 +229,20 @@ public sealed class ClipTokenizer
             {
                 i += r.Utf16SequenceLength;
                 continue;
+            }
+
+            // The split pattern's first alternatives: the special tokens as written after lower-casing (for example from
+            // "<|ENDOFTEXT|>", which is not an added token because added tokens match case-sensitively) stay one piece.
+            if (text[i] == '<')
+            {
+                string? special = string.CompareOrdinal(text, i, StartOfText, 0, StartOfText.Length) == 0 ? StartOfText
+                    : string.CompareOrdinal(text, i, EndOfText, 0, EndOfText.Length) == 0 ? EndOfText : null;
+                if (special is not null)
+                {
+                    yield return special;
+                    i += special.Length;
+                    continue;
+                }
             }
 
             string? contraction = MatchContraction(text, i);

@@ -55,6 +55,8 @@ public sealed class ClipTokenizerTests
     [InlineData("שלום עולם", new[] { "שלום", "עולם" })]
     [InlineData("12ab", new[] { "1", "2", "ab" })]
     [InlineData("𝐀𝐁c", new[] { "𝐀𝐁c" })]
+    [InlineData("a<|ENDOFTEXT|>b", new[] { "a", "<|endoftext|>", "b" })]
+    [InlineData("x<|foo|>", new[] { "x", "<|", "foo", "|>" })]
     public void PreTokenize_FollowsClipSplitPattern(string text, string[] expected)
     {
         Assert.Equal(expected, ClipTokenizer.PreTokenize(ClipTokenizer.Normalize(text)));
