@@ -58,7 +58,8 @@ public static class AgentRetrievalServiceCollectionExtensions
             sp.GetRequiredService<IPromptProvider>(),
             sp.GetRequiredService<IOptions<AgentOptions>>().Value,
             sp.GetKeyedService<IChatClient>(ChatClientKey),
-            maxPixels: sp.GetRequiredService<IOptions<IndexingOptions>>().Value.MaxPixels));
+            maxPixels: sp.GetRequiredService<IOptions<IndexingOptions>>().Value.MaxPixels,
+            logger: sp.GetService<ILoggerFactory>()?.CreateLogger<RetrievalAgent>()));
         services.AddSingleton(sp => new ImageSearchTools(
             sp.GetRequiredService<RetrievalAgent>(),
             sp.GetRequiredService<EmbeddedImageIndex>(),

@@ -7,6 +7,8 @@ using AgentRetrieval.Indexing;
 using AgentRetrieval.Prompts;
 using AgentRetrieval.Resilience;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 
 namespace AgentRetrieval.Agent;
@@ -38,6 +40,7 @@ public sealed class RetrievalAgent
     private readonly LlmGateway? _llm;
     private readonly ImageSource _images;
     private readonly IImageReranker? _reranker;
+    private readonly ILogger _logger;
 
     /// <summary>Creates the agent.</summary>
     /// <param name="textEncoder">CLIP's text encoder.</param>
@@ -50,6 +53,7 @@ public sealed class RetrievalAgent
     /// <param name="llmPipeline">The resilience pipeline for LLM calls (default: <see cref="LlmResilience.CreatePipeline"/>).</param>
     /// <param name="timeProvider">The clock.</param>
     /// <param name="maxPixels">The largest candidate image sent to the LLM.</param>
+    /// <param name="logger">Receives degraded stages (Warning) and turn summaries (Debug).</param>
     public RetrievalAgent(
         IEmbeddingGenerator<string, Embedding<float>> textEncoder,
         IEmbeddingGenerator<DataContent, Embedding<float>>? imageEncoder,
@@ -60,7 +64,8 @@ public sealed class RetrievalAgent
         IChatClient? chatClient = null,
         ResiliencePipeline? llmPipeline = null,
         TimeProvider? timeProvider = null,
-        long maxPixels = Imaging.ImageLoader.DefaultMaxPixels)
+        long maxPixels = Imaging.ImageLoader.DefaultMaxPixels,
+        ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(textEncoder);
         ArgumentNullException.ThrowIfNull(index);
@@ -75,6 +80,7 @@ public sealed class RetrievalAgent
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _images = new ImageSource(index as ICaptionStore, maxPixels);
+        _logger = logger ?? NullLogger.Instance;
         if (chatClient is not null)
         {
             _llm = new LlmGateway(chatClient, llmPipeline ?? LlmResilience.CreatePipeline(options, _time), options);
@@ -323,6 +329,16 @@ public sealed class RetrievalAgent
         yield return new AnswerDelta(summary);
         yield return new StageCompleted(respond);
 
+        foreach (StageReport s in stages.Where(s => s.Degraded))
+        {
+            _logger.StageDegraded(s.Stage, s.Detail);
+        }
+
+        _logger.RetrievalQuery(query);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            _logger.TurnFinished(string.Join("; ", stages.Select(s => $"{s.Stage} {s.Elapsed.TotalMilliseconds:0} ms")));
+        }
         var result = new AgentTurnResult
         {
             Query = query,

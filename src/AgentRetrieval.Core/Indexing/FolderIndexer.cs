@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using AgentRetrieval.Embeddings;
 using AgentRetrieval.Imaging;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AgentRetrieval.Indexing;
 
@@ -17,6 +19,7 @@ public sealed class FolderIndexer
     private readonly ModelIdentity _model;
     private readonly IndexingOptions _options;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
     /// <summary>Creates the indexer.</summary>
     /// <param name="encoder">The image encoder.</param>
@@ -24,8 +27,9 @@ public sealed class FolderIndexer
     /// <param name="index">The index to update.</param>
     /// <param name="options">Batch size and limits.</param>
     /// <param name="timeProvider">The clock.</param>
+    /// <param name="logger">Receives a summary (Information) and each skipped file (Trace).</param>
     public FolderIndexer(IEmbeddingGenerator<DataContent, Embedding<float>> encoder, ModelIdentity model, EmbeddedImageIndex index,
-        IndexingOptions options, TimeProvider? timeProvider = null)
+        IndexingOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(model);
@@ -36,6 +40,7 @@ public sealed class FolderIndexer
         _index = index;
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>Brings the index up to date with <paramref name="folder"/>.</summary>
@@ -127,6 +132,13 @@ public sealed class FolderIndexer
             _index.RemoveFiles(gone);
         }
 
+        TimeSpan elapsed = _time.GetElapsedTime(started);
+        foreach (SkippedFile s in skipped)
+        {
+            _logger.FileSkipped(s.Path, s.Reason);
+        }
+
+        _logger.Indexed(root, embedded, reused, unchanged, gone.Count, skipped.Count, elapsed.TotalSeconds);
         return new IndexReport
         {
             Root = root,
@@ -136,7 +148,7 @@ public sealed class FolderIndexer
             Reused = reused,
             Removed = gone.Count,
             Skipped = skipped,
-            Elapsed = _time.GetElapsedTime(started),
+            Elapsed = elapsed,
             IndexedImages = _index.Count,
         };
 
