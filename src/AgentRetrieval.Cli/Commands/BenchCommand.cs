@@ -149,9 +149,9 @@ internal static class BenchCommand
 
     private static async Task<(object Indexing, object AgentTurn)> MeasureModelAsync(CliSettings settings, string folder, CancellationToken token)
     {
-        using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
-        using var text = new ClipTextEmbeddingGenerator(model, settings.ClipBatches.TextBatchSize);
-        using var images = new ClipImageEmbeddingGenerator(model, settings.ClipBatches.ImageBatchSize);
+        using Encoders model = await ModelResolver.LoadEncodersAsync(settings, token);
+        var text = model.Text;
+        var images = model.Images;
         string dir = Path.Combine(Path.GetTempPath(), "agentretrieval-bench", Guid.NewGuid().ToString("N"));
         try
         {

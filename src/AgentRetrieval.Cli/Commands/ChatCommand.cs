@@ -44,10 +44,10 @@ internal static partial class ChatCommand
                 settings.Agent.RerankTopN = top > 0 ? top : throw new SettingsException("--rerank-top must be at least 1.");
             }
 
-            using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
-            using var text = new ClipTextEmbeddingGenerator(model, settings.ClipBatches.TextBatchSize);
-            using var images = new ClipImageEmbeddingGenerator(model, settings.ClipBatches.ImageBatchSize);
-            using EmbeddedImageIndex index = await CommandServices.OpenTargetAsync(settings, result.GetValue(target), model, images, token);
+            using Encoders model = await ModelResolver.LoadEncodersAsync(settings, token);
+            var text = model.Text;
+            var images = model.Images;
+            using EmbeddedImageIndex index = await CommandServices.OpenTargetAsync(settings, result.GetValue(target), model, token);
             if (index.Count == 0)
             {
                 throw new SettingsException($"The index in '{index.Directory}' is empty. Give a folder: agentretrieval chat <folder>.");

@@ -23,16 +23,16 @@ internal static class EmbedCommand
                 throw new SettingsException("Give exactly one of --text \"...\" or --image <file>.");
             }
 
-            using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
+            using Encoders model = await ModelResolver.LoadEncodersAsync(settings, token);
             if (t is not null)
             {
-                using var encoder = new ClipTextEmbeddingGenerator(model);
+                var encoder = model.Text;
                 Embedding<float> e = (await encoder.GenerateAsync([t], cancellationToken: token))[0];
-                JsonOutput.Write(new { model = model.Identity.Key, input_ids = model.Tokenizer.Encode(t), vector = e.Vector.ToArray() });
+                JsonOutput.Write(new { model = model.Identity.Key, input_ids = model.Tokenizer?.Encode(t), vector = e.Vector.ToArray() });
             }
             else
             {
-                using var encoder = new ClipImageEmbeddingGenerator(model, 1);
+                var encoder = model.Images;
                 Embedding<float> e = (await encoder.GenerateAsync([new DataContent(File.ReadAllBytes(i!), "application/octet-stream") { Name = i }], cancellationToken: token))[0];
                 JsonOutput.Write(new { model = model.Identity.Key, vector = e.Vector.ToArray() });
             }

@@ -42,9 +42,9 @@ internal static class EvalCommand
 
             CommandServices.UseLlmFolder(settings, result.GetValue(llm));
 
-            using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
-            using var text = new ClipTextEmbeddingGenerator(model, settings.ClipBatches.TextBatchSize);
-            using var imageEncoder = new ClipImageEmbeddingGenerator(model, settings.ClipBatches.ImageBatchSize);
+            using Encoders model = await ModelResolver.LoadEncodersAsync(settings, token);
+            var text = model.Text;
+            var imageEncoder = model.Images;
             using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
             if (strategy is not null && chat is null)
             {

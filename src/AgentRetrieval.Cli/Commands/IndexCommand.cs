@@ -30,8 +30,8 @@ internal static class IndexCommand
                 throw new SettingsException($"The folder '{path}' does not exist.");
             }
 
-            using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
-            using var encoder = new ClipImageEmbeddingGenerator(model, settings.ClipBatches.ImageBatchSize);
+            using Encoders model = await ModelResolver.LoadEncodersAsync(settings, token);
+            var encoder = model.Images;
             using EmbeddedImageIndex index = EmbeddedImageIndex.Open(settings.Indexing.IndexDirectory);
             if (result.GetValue(rebuild))
             {

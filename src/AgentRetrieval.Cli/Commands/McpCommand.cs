@@ -38,9 +38,9 @@ internal static class McpCommand
                 toolOptions.ReadableFolders.Add(CliSettings.ExpandPath(f));
             }
 
-            using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
-            using var text = new ClipTextEmbeddingGenerator(model, settings.ClipBatches.TextBatchSize);
-            using var images = new ClipImageEmbeddingGenerator(model, settings.ClipBatches.ImageBatchSize);
+            using Encoders model = await ModelResolver.LoadEncodersAsync(settings, token);
+            var text = model.Text;
+            var images = model.Images;
             using EmbeddedImageIndex index = EmbeddedImageIndex.Open(settings.Indexing.IndexDirectory);
             using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
             var prompts = new FilePromptProvider(FilePromptProvider.DefaultDirectory);

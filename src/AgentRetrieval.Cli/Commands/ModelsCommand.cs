@@ -67,6 +67,6 @@ internal static class ModelsCommand
             return 0;
         }, ct));
 
-        return new Command("models", "List and download CLIP models.") { list, pull };
+        return new Command("models", "List and download CLIP models.") { list, pull, TrainOfflineCommand.Create() };
     }
 }

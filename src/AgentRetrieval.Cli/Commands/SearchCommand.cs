@@ -53,7 +53,7 @@ internal static class SearchCommand
                 throw new SettingsException($"There is no index in '{settings.Indexing.IndexDirectory}'. Run 'agentretrieval index <folder>' first (or pass --index).");
             }
 
-            using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
+            using Encoders model = await ModelResolver.LoadEncodersAsync(settings, token);
             using EmbeddedImageIndex index = EmbeddedImageIndex.Open(settings.Indexing.IndexDirectory);
             if (index.Count == 0)
             {
@@ -65,13 +65,13 @@ internal static class SearchCommand
             if (imagePath is not null)
             {
                 byte[] data = File.ReadAllBytes(imagePath);
-                using var encoder = new ClipImageEmbeddingGenerator(model, 1);
+                var encoder = model.Images;
                 vector = (await encoder.GenerateAsync([new DataContent(data, "application/octet-stream") { Name = imagePath }], cancellationToken: token))[0].Vector.ToArray();
             }
             else
             {
-                truncated = model.Tokenizer.CountContentTokens(query) > model.Tokenizer.MaxLength - 2;
-                using var encoder = new ClipTextEmbeddingGenerator(model);
+                truncated = model.Tokenizer is { } tokenizer && tokenizer.CountContentTokens(query) > tokenizer.MaxLength - 2;
+                var encoder = model.Text;
                 vector = (await encoder.GenerateAsync([query!], cancellationToken: token))[0].Vector.ToArray();
             }
 
@@ -91,7 +91,7 @@ internal static class SearchCommand
             double searchMs = TimeProvider.System.GetElapsedTime(started).TotalMilliseconds;
             if (truncated)
             {
-                Ui.Info($"note: the query is longer than CLIP's {model.Tokenizer.MaxLength} tokens; only its beginning was used.");
+                Ui.Info($"note: the query is longer than CLIP's {model.Tokenizer!.MaxLength} tokens; only its beginning was used.");
             }
 
             if (json)

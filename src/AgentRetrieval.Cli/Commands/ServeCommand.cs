@@ -38,10 +38,10 @@ internal static class ServeCommand
                 web.IndexableFolders.Add(CliSettings.ExpandPath(f));
             }
 
-            using ClipModel model = await ModelResolver.LoadClipAsync(settings, token);
-            using var text = new ClipTextEmbeddingGenerator(model, settings.ClipBatches.TextBatchSize);
-            using var images = new ClipImageEmbeddingGenerator(model, settings.ClipBatches.ImageBatchSize);
-            using EmbeddedImageIndex index = await CommandServices.OpenTargetAsync(settings, result.GetValue(target), model, images, token);
+            using Encoders model = await ModelResolver.LoadEncodersAsync(settings, token);
+            var text = model.Text;
+            var images = model.Images;
+            using EmbeddedImageIndex index = await CommandServices.OpenTargetAsync(settings, result.GetValue(target), model, token);
             using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
             var agent = new RetrievalAgent(text, images, index, model.Identity, new FilePromptProvider(FilePromptProvider.DefaultDirectory), settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels);
             var deps = new ChatWebDependencies(agent, index, model.Identity,

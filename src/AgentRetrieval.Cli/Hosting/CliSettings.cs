@@ -73,7 +73,7 @@ internal sealed class CliSettings
         }
 
         clip.MaxPixels = indexing.MaxPixels;
-        clip.ModelDirectory = ExpandPath(clip.ModelDirectory);
+        clip.ModelDirectory = clip.ModelDirectory == ModelResolver.OfflineDefault ? clip.ModelDirectory : ExpandPath(clip.ModelDirectory);
         models.Directory = ExpandPath(models.Directory);
         indexing.IndexDirectory = ExpandPath(indexing.IndexDirectory);
         bool offline = values.Offline || !models.AutoPull ||
@@ -85,7 +85,7 @@ internal sealed class CliSettings
         Validate(batches, ClipModelOptions.SectionName);
         Validate(agent, AgentRetrieval.Agent.AgentOptions.SectionName);
         Validate(llm, LlmOptions.SectionName);
-        if (!string.IsNullOrEmpty(clip.ModelDirectory))
+        if (!string.IsNullOrEmpty(clip.ModelDirectory) && clip.ModelDirectory != ModelResolver.OfflineDefault)
         {
             Validate(clip, ClipModelOptions.SectionName);
         }

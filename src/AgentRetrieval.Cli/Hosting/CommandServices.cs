@@ -1,5 +1,4 @@
 using AgentRetrieval.Indexing;
-using AgentRetrieval.Onnx.Clip;
 
 namespace AgentRetrieval.Cli.Hosting;
 
@@ -20,7 +19,7 @@ internal static class CommandServices
     /// Opens the index a <c>[folder-or-index]</c> argument names: an index folder is opened as it is; a folder of
     /// images is indexed (incrementally) into the configured index first; nothing means the configured index.
     /// </summary>
-    public static async Task<EmbeddedImageIndex> OpenTargetAsync(CliSettings settings, string? target, ClipModel model, ClipImageEmbeddingGenerator images, CancellationToken token)
+    public static async Task<EmbeddedImageIndex> OpenTargetAsync(CliSettings settings, string? target, Encoders model, CancellationToken token)
     {
         string indexDir = settings.Indexing.IndexDirectory;
         string? folder = null;
@@ -45,7 +44,7 @@ internal static class CommandServices
         {
             if (folder is not null)
             {
-                IndexReport report = await new FolderIndexer(images, model.Identity, index, settings.Indexing).IndexAsync(folder, null, token);
+                IndexReport report = await new FolderIndexer(model.Images, model.Identity, index, settings.Indexing).IndexAsync(folder, null, token);
                 Ui.Info($"Indexed {report.Root}: {report.IndexedImages} images ({report.Embedded} new, {report.Skipped.Count} skipped).");
             }
 

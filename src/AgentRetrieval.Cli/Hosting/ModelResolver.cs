@@ -1,5 +1,6 @@
 using AgentRetrieval.Models;
 using AgentRetrieval.Onnx.Clip;
+using AgentRetrieval.Onnx.Offline;
 using Spectre.Console;
 
 namespace AgentRetrieval.Cli.Hosting;
@@ -10,25 +11,47 @@ namespace AgentRetrieval.Cli.Hosting;
 /// </summary>
 internal static class ModelResolver
 {
-    public static async Task<ClipModel> LoadClipAsync(CliSettings settings, CancellationToken cancellationToken)
+    /// <summary>The name that selects the offline default explicitly (<c>--model offline-default</c>).</summary>
+    public const string OfflineDefault = "offline-default";
+
+    /// <summary>
+    /// The encoders to run: the configured or <c>--model</c> CLIP folder; else the default CLIP model, pulled first
+    /// when missing; and when it cannot be had (offline, or the download fails), the offline default built from
+    /// models NuGet packages ship, with a notice saying how to get CLIP.
+    /// </summary>
+    public static async Task<Encoders> LoadEncodersAsync(CliSettings settings, CancellationToken cancellationToken)
     {
         ClipModelOptions clip = settings.Clip;
+        if (clip.ModelDirectory == OfflineDefault)
+        {
+            return Encoders.FromOffline(OfflineDefaultModel.Load(maxPixels: settings.Indexing.MaxPixels));
+        }
+
         if (string.IsNullOrEmpty(clip.ModelDirectory))
         {
             string directory = Path.Combine(settings.Models.Directory, settings.Models.Default);
             if (!ModelDownloader.IsInstalled(directory))
             {
+                string howToGetClip = $"For CLIP quality run 'agentretrieval models pull {settings.Models.Default}' while online, or put a CLIP model in the public ONNX layout " +
+                    "(onnx/text_model.onnx, onnx/vision_model.onnx, vocab.json + merges.txt or tokenizer.json, preprocessor_config.json, config.json) " +
+                    $"into '{directory}' (or pass --model <folder>).";
                 if (settings.Offline)
                 {
-                    throw new SettingsException(
-                        $"The default model '{settings.Models.Default}' is not installed in '{directory}' and downloads are off (--offline or Models:AutoPull=false). " +
-                        $"Run 'agentretrieval models pull {settings.Models.Default}' while online, or put a CLIP model in the public ONNX layout " +
-                        "(onnx/text_model.onnx, onnx/vision_model.onnx, vocab.json, merges.txt or tokenizer.json, preprocessor_config.json, config.json) " +
-                        $"into '{directory}' and pass --model '{directory}'.");
+                    Ui.Info($"The default CLIP model '{settings.Models.Default}' is not installed and downloads are off: using the offline default " +
+                        $"({OfflineDefaultModel.Name}: ResNet-18 + MiniLM from NuGet packages, much weaker than CLIP). {howToGetClip}");
+                    return Encoders.FromOffline(OfflineDefaultModel.Load(maxPixels: settings.Indexing.MaxPixels));
                 }
 
                 Ui.Info($"The default model '{settings.Models.Default}' is not installed; downloading it to {directory} (use --offline to prevent this).");
-                await PullAsync(settings, settings.Models.Default, clip.Variant, directory, cancellationToken);
+                try
+                {
+                    await PullAsync(settings, settings.Models.Default, clip.Variant, directory, cancellationToken);
+                }
+                catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+                {
+                    Ui.Info($"The download failed ({ex.Message.Split('\n')[0]}): using the offline default ({OfflineDefaultModel.Name}: ResNet-18 + MiniLM from NuGet packages, much weaker than CLIP). {howToGetClip} Pass --offline to skip the download attempt.");
+                    return Encoders.FromOffline(OfflineDefaultModel.Load(maxPixels: settings.Indexing.MaxPixels));
+                }
             }
 
             clip = new ClipModelOptions
@@ -41,7 +64,7 @@ internal static class ModelResolver
             };
         }
 
-        return ClipModel.Load(clip);
+        return Encoders.FromClip(ClipModel.Load(clip), settings.ClipBatches);
     }
 
     public static async Task PullAsync(CliSettings settings, string name, string variant, string directory, CancellationToken cancellationToken)

@@ -618,7 +618,7 @@ public sealed class RetrievalAgent
             $"The closest is {Path.GetFileName(best.Path)} (similarity {best.RetrievalScore:0.000}{(best.LlmScore is double p ? $", model's match probability {p:0.00}" : "")}), below the thresholds ({_options.MinRetrievalScore:0.00} similarity, {_options.MinMatchProbability:0.00} probability). Try describing it differently.");
 
     private static string RuleReason(RankedImage best, string query) => string.Create(CultureInfo.InvariantCulture,
-        $"It is the closest to \"{query}\" by CLIP similarity ({best.RetrievalScore:0.000}){(best.Caption is { } c ? $"; caption: {c}" : "")}.");
+        $"It is the closest to \"{query}\" by image–text similarity ({best.RetrievalScore:0.000}){(best.Caption is { } c ? $"; caption: {c}" : "")}.");
 
     private static string StageSummary(IReadOnlyList<StageReport> stages) =>
         "(" + string.Join(" · ", stages.Select(s => $"{s.Stage}: {(s.Ran ? "" : "skipped, ")}{(s.Degraded ? "DEGRADED, " : "")}{s.Detail}")) + ")";

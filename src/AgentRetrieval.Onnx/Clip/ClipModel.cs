@@ -226,6 +226,16 @@ public sealed class ClipModel : IDisposable
         }
     }
 
+    /// <summary>Scales a vector to unit length and returns it.</summary>
+    /// <param name="vector">The vector; changed in place.</param>
+    /// <returns>The same array.</returns>
+    public static float[] NormalizeCopy(float[] vector)
+    {
+        ArgumentNullException.ThrowIfNull(vector);
+        Normalize(vector);
+        return vector;
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {

@@ -50,15 +50,32 @@ public sealed class EmbedCommandTests
     }
 
     [Fact]
-    public async Task Embed_OfflineWithoutModel_SaysWhatToRun()
+    public async Task Embed_OfflineWithoutModel_UsesOfflineDefaultAndSaysHowToGetClip()
     {
         using var home = new TempDirectory();
 
-        (int code, _, string stderr) = await new CliRunner(home.Path).RunAsync("embed", "--text", "a dog", "--offline");
+        (int code, string stdout, string stderr) = await new CliRunner(home.Path).RunAsync("embed", "--text", "a dog", "--offline");
 
-        Assert.Equal(1, code);
+        Assert.True(code == 0, stderr);
         Assert.Contains("agentretrieval models pull clip-vit-base-patch32", stderr);
         Assert.Contains("onnx/text_model.onnx", stderr);
+        using JsonDocument doc = JsonDocument.Parse(stdout);
+        Assert.StartsWith("offline-resnet18-minilm@", doc.RootElement.GetProperty("model").GetString());
+        Assert.Equal(512, doc.RootElement.GetProperty("vector").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Chat_FreshMachineOffline_MainJobWorksWithOfflineDefault()
+    {
+        using var home = new TempDirectory();
+
+        (int code, string stdout, string stderr) = await new CliRunner(home.Path).RunWithInputAsync("a plate of food\n/quit\n",
+            "chat", Path.Combine(SharedFixtures.Data, "demo-gallery"), "--offline", "--json");
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("offline default", stderr);
+        using JsonDocument turn = JsonDocument.Parse(stdout.Split('\n').First(l => l.StartsWith('{')));
+        Assert.Equal(10, turn.RootElement.GetProperty("results").GetArrayLength());
     }
 
     [Fact]
