@@ -23,7 +23,7 @@ internal static class BenchCommand
         var bits = new Option<int>("--bits") { Description = "Binary code length.", DefaultValueFactory = _ => 256 };
         var shortlist = new Option<int>("--shortlist") { Description = "Binary shortlist re-scored exactly.", DefaultValueFactory = _ => 8192 };
         var hnswMax = new Option<int>("--hnsw-max-vectors") { Description = "Build USearch HNSW only up to this many vectors (its build is single-threaded and slow).", DefaultValueFactory = _ => 100_000 };
-        var images = new Option<string?>("--images") { Description = "Folder of images for the indexing-throughput and agent-turn measurements (default: none, skipped)." };
+        var images = new Option<string?>("--images") { Description = "Folder of images for the indexing-throughput and agent-turn measurements (default: 48 synthetic photos)." };
         var llm = new Option<string?>("--llm") { Description = "Multimodal LLM folder for the agent-turn measurement." };
         var command = new Command("bench", "Measure search latency, recall and memory for exact, binary-shortlist and HNSW search; indexing throughput; agent turns by stage.")
         {
@@ -62,11 +62,26 @@ internal static class BenchCommand
             }
 
             object? indexing = null, agentTurn = null;
-            if (result.GetValue(images) is { } folder)
+            CommandServices.UseLlmFolder(settings, result.GetValue(llm));
+            string? folder = result.GetValue(images);
+            string? synthetic = null;
+            if (folder is null)
             {
-                CommandServices.UseLlmFolder(settings, result.GetValue(llm));
+                // No folder given: photo-sized synthetic images, so one plain run still measures the model.
+                synthetic = folder = SyntheticImages.Create(48);
+                Ui.Info($"indexing throughput on 48 synthetic 1024×768 JPEGs (pass --images <folder> to use your photos)");
+            }
 
+            try
+            {
                 (indexing, agentTurn) = await MeasureModelAsync(settings, folder, token);
+            }
+            finally
+            {
+                if (synthetic is not null)
+                {
+                    Directory.Delete(synthetic, recursive: true);
+                }
             }
 
             var report = new
