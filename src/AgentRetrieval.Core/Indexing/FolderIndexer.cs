@@ -118,7 +118,15 @@ public sealed class FolderIndexer
 
             // Vectors first, so that copies of new content in the same batch refer to a committed image.
             ready.Sort((a, b) => (a.Vector is null).CompareTo(b.Vector is null));
-            ready.RemoveAll(r => r.Vector is null && !pendingHashesCommittedOrKnown(r.Hash));
+            foreach (IndexedFile orphan in ready.Where(r => r.Vector is null && !pendingHashes.Contains(r.Hash) && !_index.ContainsHash(r.Hash)).ToList())
+            {
+                // A copy of content whose embedding just failed: report it like the original instead of committing a dangling entry.
+                ready.Remove(orphan);
+                reused--;
+                failed.Add(orphan.Path);
+                skipped.Add(new SkippedFile(orphan.Path, "same content as a file that could not be embedded"));
+            }
+
             _index.Commit(ready);
             done += batch.Count;
             progress?.Report(new IndexProgress("embed", done, work.Count, batch[^1].FullName));
@@ -151,8 +159,6 @@ public sealed class FolderIndexer
             Elapsed = elapsed,
             IndexedImages = _index.Count,
         };
-
-        bool pendingHashesCommittedOrKnown(string hash) => pendingHashes.Contains(hash) || _index.ContainsHash(hash);
     }
 
     private async Task<List<(IndexedFile File, float[] Vector)>> EmbedAsync(

@@ -143,4 +143,29 @@ public sealed class FolderIndexerTests
             Assert.Equal(2, index.FileCount);
         }
     }
+
+    [Fact]
+    public async Task IndexAsync_CopyOfContentThatFailsToEmbed_ReportedNotCommitted()
+    {
+        using var dir = new TempDirectory();
+        string photos = dir.Combine("photos");
+        Directory.CreateDirectory(photos);
+        // The header is valid (so both pass the pre-check) but the pixel data is corrupt: the encoder fails on it.
+        byte[] png = TestImages.Png(16, 16, 5);
+        Array.Fill(png, (byte)0xAB, 40, png.Length - 60);
+        File.WriteAllBytes(Path.Combine(photos, "a.png"), png);
+        File.WriteAllBytes(Path.Combine(photos, "b-copy.png"), png);
+        File.WriteAllBytes(Path.Combine(photos, "good.png"), TestImages.Png(8, 8, 1));
+        (FolderIndexer indexer, EmbeddedImageIndex index, _) = Create(dir, batchSize: 8);
+        using (index)
+        {
+            IndexReport report = await indexer.IndexAsync(photos, cancellationToken: TestContext.Current.CancellationToken);
+
+            Assert.Equal(1, report.Embedded);
+            Assert.Equal(0, report.Reused);
+            Assert.Equal(2, report.Skipped.Count);
+            Assert.Contains(report.Skipped, s => s.Reason.Contains("same content", StringComparison.Ordinal));
+            Assert.Equal(1, index.FileCount);
+        }
+    }
 }
