@@ -14,8 +14,6 @@ internal sealed class ThumbnailCache(EmbeddedImageIndex index, WebOptions option
     private readonly ConcurrentDictionary<string, Lazy<Task<byte[]>>> _inFlight = new(StringComparer.Ordinal);
     private readonly string _directory = Path.Combine(index.Directory, "thumbnails");
 
-    public int Generated;
-
     /// <summary>The thumbnail of a catalogue id, or null when the id is unknown.</summary>
     public async Task<byte[]?> GetAsync(long id, CancellationToken cancellationToken)
     {
@@ -53,7 +51,6 @@ internal sealed class ThumbnailCache(EmbeddedImageIndex index, WebOptions option
         string temp = file + "." + Guid.NewGuid().ToString("N") + ".tmp";
         File.WriteAllBytes(temp, bytes);
         File.Move(temp, file, overwrite: true);
-        Interlocked.Increment(ref Generated);
         return bytes;
     }
 }

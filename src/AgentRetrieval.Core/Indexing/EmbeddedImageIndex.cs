@@ -263,22 +263,10 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
     /// <inheritdoc/>
     public IReadOnlyList<ImageHit> Search(ReadOnlySpan<float> query, ModelIdentity queryModel, int top)
     {
-        ArgumentNullException.ThrowIfNull(queryModel);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
-        Snapshot s = GetSnapshot();
-        if (Model is null || s.Ids.Length == 0)
+        if (SnapshotFor(query, queryModel) is not { } s)
         {
             return [];
-        }
-
-        if (!Model.IsCompatibleWith(queryModel))
-        {
-            throw new ModelIdentityMismatchException(Model, queryModel);
-        }
-
-        if (query.Length != s.Dimensions)
-        {
-            throw new ArgumentException($"The query has {query.Length} values; the index has {s.Dimensions}.", nameof(query));
         }
 
         (int Row, float Score)[] best = TopK.ExactParallel(s.Vectors, s.Dimensions, query.ToArray(), top);
@@ -350,11 +338,25 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
     /// <exception cref="InvalidOperationException">No codes of that length, or they are older than the vectors.</exception>
     public IReadOnlyList<ImageHit> SearchBinary(ReadOnlySpan<float> query, ModelIdentity queryModel, int top, int bits, int shortlist = 1024)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
+        if (SnapshotFor(query, queryModel) is not { } s)
+        {
+            return [];
+        }
+
+        Binary.BinaryShortlistSearcher searcher = GetSearcher(s, bits);
+        (int Row, float Score)[] best = searcher.Search(query, top, shortlist);
+        return [.. best.Select(b => new ImageHit(s.Ids[b.Row], s.Paths[b.Row], b.Score))];
+    }
+
+    /// <summary>The vectors to search, or null when the index is empty; refuses another model's query or a wrong size.</summary>
+    private Snapshot? SnapshotFor(ReadOnlySpan<float> query, ModelIdentity queryModel)
+    {
         ArgumentNullException.ThrowIfNull(queryModel);
         Snapshot s = GetSnapshot();
         if (Model is null || s.Ids.Length == 0)
         {
-            return [];
+            return null;
         }
 
         if (!Model.IsCompatibleWith(queryModel))
@@ -362,9 +364,12 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
             throw new ModelIdentityMismatchException(Model, queryModel);
         }
 
-        Binary.BinaryShortlistSearcher searcher = GetSearcher(s, bits);
-        (int Row, float Score)[] best = searcher.Search(query, top, shortlist);
-        return [.. best.Select(b => new ImageHit(s.Ids[b.Row], s.Paths[b.Row], b.Score))];
+        if (query.Length != s.Dimensions)
+        {
+            throw new ArgumentException($"The query has {query.Length} values; the index has {s.Dimensions}.", nameof(query));
+        }
+
+        return s;
     }
 
     private Binary.BinaryShortlistSearcher GetSearcher(Snapshot s, int bits)

@@ -72,4 +72,18 @@ public sealed class EmbeddedImageIndexTests
 
         Assert.Throws<InvalidDataException>(() => EmbeddedImageIndex.Open(dir.Path));
     }
+
+    [Fact]
+    public void SearchAndSearchBinary_WrongQuerySize_ClearError()
+    {
+        using var dir = new TempDirectory();
+        using EmbeddedImageIndex index = EmbeddedImageIndex.Open(dir.Path);
+        index.BindModel(s_model);
+        index.Commit([new IndexedFile("/p/a.jpg", "h1", 1, 1, null, [1f, 0f]), new IndexedFile("/p/b.jpg", "h2", 1, 1, null, [0f, 1f])]);
+        index.BuildBinaryCodes(2);
+
+        Assert.Contains("has 2", Assert.Throws<ArgumentException>(() => index.Search([1f, 0f, 0f], s_model, 1)).Message);
+        Assert.Contains("has 2", Assert.Throws<ArgumentException>(() => index.SearchBinary([1f, 0f, 0f], s_model, 1, 2)).Message);
+        Assert.Equal("/p/b.jpg", index.SearchBinary([0f, 1f], s_model, 1, 2)[0].Path);
+    }
 }
