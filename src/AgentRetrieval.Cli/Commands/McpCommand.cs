@@ -26,7 +26,8 @@ internal static class McpCommand
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
             CommandServices.UseLlmFolder(settings, result.GetValue(llm));
 
-            var toolOptions = new ImageToolsOptions();
+            // Folders from the command line add to those configured in Tools:ReadableFolders / Tools:IndexableFolders.
+            ImageToolsOptions toolOptions = settings.Tools;
             foreach (string f in result.GetValue(allow) ?? [])
             {
                 toolOptions.ReadableFolders.Add(CliSettings.ExpandPath(f));

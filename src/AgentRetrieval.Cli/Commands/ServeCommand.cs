@@ -7,7 +7,6 @@ using AgentRetrieval.Prompts;
 using AgentRetrieval.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -28,11 +27,7 @@ internal static class ServeCommand
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
             CommandServices.UseLlmFolder(settings, result.GetValue(llm));
 
-            var web = new WebOptions();
-            new ConfigurationBuilder()
-                .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-                .AddEnvironmentVariables("AGENTRETRIEVAL_")
-                .Build().GetSection(WebOptions.SectionName).Bind(web);
+            WebOptions web = settings.Web;
             foreach (string f in result.GetValue(allowIndex) ?? [])
             {
                 web.IndexableFolders.Add(CliSettings.ExpandPath(f));

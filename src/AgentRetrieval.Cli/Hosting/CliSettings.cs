@@ -27,6 +27,10 @@ internal sealed class CliSettings
 
     public required LlmOptions Llm { get; init; }
 
+    public required Tools.ImageToolsOptions Tools { get; init; }
+
+    public required Web.WebOptions Web { get; init; }
+
     public bool Offline { get; init; }
 
     public string ManifestPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "models", "manifest.json");
@@ -46,6 +50,8 @@ internal sealed class CliSettings
         var search = Bind<SearchOptions>(config, SearchOptions.SectionName);
         var agent = Bind<Agent.AgentOptions>(config, AgentRetrieval.Agent.AgentOptions.SectionName);
         var llm = Bind<LlmOptions>(config, LlmOptions.SectionName);
+        var tools = Bind<Tools.ImageToolsOptions>(config, AgentRetrieval.Tools.ImageToolsOptions.SectionName);
+        var web = Bind<Web.WebOptions>(config, AgentRetrieval.Web.WebOptions.SectionName);
 
         if (values.Model is { } model)
         {
@@ -76,6 +82,14 @@ internal sealed class CliSettings
         clip.ModelDirectory = clip.ModelDirectory == ModelResolver.OfflineDefault ? clip.ModelDirectory : ExpandPath(clip.ModelDirectory);
         models.Directory = ExpandPath(models.Directory);
         indexing.IndexDirectory = ExpandPath(indexing.IndexDirectory);
+        foreach (IList<string> folders in new[] { tools.ReadableFolders, tools.IndexableFolders, web.IndexableFolders })
+        {
+            for (int i = 0; i < folders.Count; i++)
+            {
+                folders[i] = ExpandPath(folders[i]);
+            }
+        }
+
         bool offline = values.Offline || !models.AutoPull ||
             string.Equals(Environment.GetEnvironmentVariable("AGENTRETRIEVAL_OFFLINE"), "1", StringComparison.Ordinal);
 
@@ -85,12 +99,14 @@ internal sealed class CliSettings
         Validate(batches, ClipModelOptions.SectionName);
         Validate(agent, AgentRetrieval.Agent.AgentOptions.SectionName);
         Validate(llm, LlmOptions.SectionName);
+        Validate(tools, AgentRetrieval.Tools.ImageToolsOptions.SectionName);
+        Validate(web, AgentRetrieval.Web.WebOptions.SectionName);
         if (!string.IsNullOrEmpty(clip.ModelDirectory) && clip.ModelDirectory != ModelResolver.OfflineDefault)
         {
             Validate(clip, ClipModelOptions.SectionName);
         }
 
-        return new CliSettings { Models = models, Clip = clip, ClipBatches = batches, Indexing = indexing, Search = search, Agent = agent, Llm = llm, Offline = offline };
+        return new CliSettings { Models = models, Clip = clip, ClipBatches = batches, Indexing = indexing, Search = search, Agent = agent, Llm = llm, Tools = tools, Web = web, Offline = offline };
     }
 
     public static string ExpandPath(string path)

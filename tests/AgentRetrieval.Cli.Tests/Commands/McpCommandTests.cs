@@ -83,4 +83,24 @@ public sealed class McpCommandTests
         Assert.True(r.IsError);
         Assert.Contains("outside the folders", ((TextContentBlock)r.Content[0]).Text);
     }
+
+    [Fact]
+    public async Task Mcp_ConfiguredFolders_AllowIndexingWithoutFlags()
+    {
+        using var home = new TempDirectory();
+        string gallery = Path.Combine(SharedFixtures.Data, "demo-gallery");
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Command = "dotnet",
+            Arguments = [CliRunner.Program, "mcp", "--model", SharedFixtures.ClipTiny, "--index", home.Combine("index")],
+            EnvironmentVariables = new Dictionary<string, string?> { ["HOME"] = home.Path, ["AGENTRETRIEVAL_Tools__IndexableFolders__0"] = gallery },
+        });
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        await using McpClient client = await McpClient.CreateAsync(transport, cancellationToken: ct);
+
+        CallToolResult r = await client.CallToolAsync("index_folder", new Dictionary<string, object?> { ["path"] = gallery }, cancellationToken: ct);
+
+        Assert.NotEqual(true, r.IsError);
+        Assert.Contains("30 image files", ((TextContentBlock)r.Content[0]).Text);
+    }
 }
