@@ -13,24 +13,22 @@ namespace AgentRetrieval.Tests;
 /// <summary>The chat page over the real CLIP fixture and a real index of the demo gallery.</summary>
 internal sealed class WebTestBed : IAsyncDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly TempDirectory _dir;
     private readonly ClipModel _clip;
-    private readonly ClipTextEmbeddingGenerator _text;
-    private readonly ClipImageEmbeddingGenerator _images;
 
-    private WebTestBed(ClipModel clip, EmbeddedImageIndex index, WebApplication app)
+    private WebTestBed(TempDirectory dir, ClipModel clip, EmbeddedImageIndex index, WebApplication app)
     {
+        _dir = dir;
         _clip = clip;
-        _text = new ClipTextEmbeddingGenerator(clip);
-        _images = new ClipImageEmbeddingGenerator(clip);
         Index = index;
         App = app;
     }
 
     public EmbeddedImageIndex Index { get; }
 
-    public WebApplication App { get; private set; }
+    public WebApplication App { get; }
 
+    public string BaseUrl => App.Urls.First();
 
     public static async Task<WebTestBed> StartAsync(bool testServer, Action<WebOptions>? configure = null)
     {
@@ -54,24 +52,15 @@ internal sealed class WebTestBed : IAsyncDisposable
             }
         });
         await app.StartAsync();
-        var bed = new WebTestBed(clip, index, app);
-        bed._owned = dir;
-        return bed;
+        return new WebTestBed(dir, clip, index, app);
     }
-
-    private TempDirectory? _owned;
-
-    public string BaseUrl => App.Urls.First();
 
     public async ValueTask DisposeAsync()
     {
         await App.StopAsync();
         await App.DisposeAsync();
         Index.Dispose();
-        _text.Dispose();
-        _images.Dispose();
         _clip.Dispose();
-        _owned?.Dispose();
         _dir.Dispose();
     }
 }
