@@ -42,7 +42,7 @@ internal static class IndexCommand
                 throw new ModelIdentityMismatchException(existing, model.Identity);
             }
 
-            var indexer = new FolderIndexer(encoder, model.Identity, index, settings.Indexing);
+            var indexer = new FolderIndexer(encoder, model.Identity, index, settings.Indexing, gazetteer: Places.Gazetteer);
             IndexReport report = await RunWithProgressAsync(indexer, path, json, token);
             if (result.GetValue(codes) is int bits)
             {

@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using AgentRetrieval.Cli.Hosting;
+using AgentRetrieval.Imaging;
 using AgentRetrieval.Indexing;
+using AgentRetrieval.Planning;
+using AgentRetrieval.Search;
 using AgentRetrieval.Onnx.Clip;
 using Microsoft.Extensions.AI;
 using Spectre.Console;
@@ -18,7 +21,10 @@ internal static class SearchCommand
         var top = new Option<int?>("--top", "-n") { Description = "How many results (default: Search:Top, 10)." };
         var codes = new Option<int?>("--codes") { Description = "Search with the stored binary codes of this length (Hamming shortlist, exact re-score)." };
         var shortlist = new Option<int>("--shortlist") { Description = "With --codes: candidates re-scored exactly.", DefaultValueFactory = _ => 1024 };
-        var command = new Command("search", "Search the index by text or by image.") { text, image, top, codes, shortlist };
+        var offset = new Option<int>("--offset") { Description = "Skip this many results (the next page).", DefaultValueFactory = _ => 0 };
+        var command = new Command("search", "Search the index by text or by image; dates, places, cameras, words in the picture and exclusions in the text become filters.") { text, image, top, offset, codes, shortlist };
+        var planOptions = new PlanOptions();
+        planOptions.AddTo(command);
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
@@ -31,14 +37,15 @@ internal static class SearchCommand
                 throw new SettingsException("--top must be at least 1.");
             }
 
+            bool explicitFilters = new[] { planOptions.From, planOptions.To, planOptions.Place, planOptions.Camera, planOptions.Text, planOptions.Folder }.Any(o => result.GetValue(o) is not null);
             if (imagePath is null)
             {
-                if (string.IsNullOrWhiteSpace(query))
+                if (string.IsNullOrWhiteSpace(query) && !explicitFilters)
                 {
-                    throw new SettingsException("Give a text to search for, for example: agentretrieval search \"a dog on the beach\", or --image <file>.");
+                    throw new SettingsException("Give a text to search for, for example: agentretrieval search \"a dog on the beach\", or --image <file>, or filters such as --from 2019.");
                 }
 
-                if (query.Length > settings.Search.MaxQueryCharacters)
+                if (query is not null && query.Length > settings.Search.MaxQueryCharacters)
                 {
                     throw new SettingsException($"The query has {query.Length} characters; the limit is {settings.Search.MaxQueryCharacters} (Search:MaxQueryCharacters). CLIP reads at most 77 tokens anyway.");
                 }
@@ -60,64 +67,114 @@ internal static class SearchCommand
                 throw new SettingsException($"The index in '{settings.Indexing.IndexDirectory}' is empty. Run 'agentretrieval index <folder>' first.");
             }
 
-            float[] vector;
+            var searcher = new HybridSearcher(index, model.Identity, Places.Gazetteer);
+            PlanContext context = searcher.Context();
+            SearchPlan plan = imagePath is null ? RulePlanParser.Parse(query ?? "", context) : new SearchPlan();
+            plan = planOptions.Apply(plan, result, context);
+
+            float[] vector = [];
             bool truncated = false;
             if (imagePath is not null)
             {
-                byte[] data = File.ReadAllBytes(imagePath);
+                byte[] data = ReadImageArgument(imagePath, settings);
                 var encoder = model.Images;
                 vector = (await encoder.GenerateAsync([new DataContent(data, "application/octet-stream") { Name = imagePath }], cancellationToken: token))[0].Vector.ToArray();
             }
-            else
+            else if (plan.VisualQuery.Length > 0)
             {
-                truncated = model.Tokenizer is { } tokenizer && tokenizer.CountContentTokens(query) > tokenizer.MaxLength - 2;
-                var encoder = model.Text;
-                vector = (await encoder.GenerateAsync([query!], cancellationToken: token))[0].Vector.ToArray();
+                truncated = model.Tokenizer is { } tokenizer && tokenizer.CountContentTokens(plan.VisualQuery) > tokenizer.MaxLength - 2;
+                vector = (await model.Text.GenerateAsync([plan.VisualQuery], cancellationToken: token))[0].Vector.ToArray();
+                vector = await QueryVectors.SubtractNegativesAsync(vector, plan.NegativeTerms, model.Text, settings.Agent.NegationWeight, token);
             }
 
             long started = TimeProvider.System.GetTimestamp();
-            IReadOnlyList<ImageHit> hits;
+            HybridSearchResult found;
             try
             {
-                hits = result.GetValue(codes) is int bits
-                    ? index.SearchBinary(vector, model.Identity, k, bits, result.GetValue(shortlist))
-                    : index.Search(vector, model.Identity, k);
+                found = result.GetValue(codes) is int bits && vector.Length > 0 && !plan.HasFilters && plan.TextInImage.Count == 0
+                    ? new HybridSearchResult(plan, index.SearchBinary(vector, model.Identity, k, bits, result.GetValue(shortlist)), index.Count, new Dictionary<long, int>(), $"{bits}-bit binary shortlist, exact re-score")
+                    : searcher.Search(plan, vector, null, k, result.GetValue(offset));
             }
             catch (InvalidOperationException ex) when (ex is not Embeddings.ModelIdentityMismatchException)
             {
                 throw new SettingsException(ex.Message);
             }
 
+            IReadOnlyList<ImageHit> hits = found.Hits;
             double searchMs = TimeProvider.System.GetElapsedTime(started).TotalMilliseconds;
             if (truncated)
             {
                 Ui.Info($"note: the query is longer than CLIP's {model.Tokenizer!.MaxLength} tokens; only its beginning was used.");
             }
 
+            Ui.Info("plan: " + plan.Describe());
+            string? empty = found.FiltersMatchedNothing ? "No photos match these filters: " + string.Join(", ", plan.DescribeFilters()) + "." : null;
             if (json)
             {
                 JsonOutput.Write(new
                 {
                     query,
                     image = imagePath,
+                    plan = plan.ToJson(),
                     model = model.Identity.Key,
                     index = settings.Indexing.IndexDirectory,
                     search_ms = Math.Round(searchMs, 3),
-                    results = hits.Select((h, i) => new { rank = i + 1, score = Math.Round(h.Score, 6), path = h.Path, id = h.Id }),
+                    total_matches = found.TotalMatches,
+                    method = found.Method,
+                    message = empty,
+                    results = hits.Select((h, i) =>
+                    {
+                        PhotoDetails? d = PhotoDetails.Of(index, h.Id);
+                        return new
+                        {
+                            rank = result.GetValue(offset) + i + 1,
+                            score = Math.Round(h.Score, 6),
+                            path = h.Path,
+                            id = h.Id,
+                            taken_at = d?.TakenAtIso,
+                            place = d?.Place,
+                            camera = d?.Camera,
+                            text = d?.Text,
+                            text_match = found.TextMatches.ContainsKey(h.Id),
+                        };
+                    }),
                 });
                 return 0;
             }
 
-            var table = new Table().AddColumn("rank").AddColumn("score").AddColumn("path");
+            if (empty is not null)
+            {
+                Ui.Out.WriteLine(empty);
+                return 0;
+            }
+
+            var table = new Table().AddColumn("rank").AddColumn("score").AddColumn("taken").AddColumn("place").AddColumn("path");
             for (int i = 0; i < hits.Count; i++)
             {
-                table.AddRow((i + 1).ToString(CultureInfo.InvariantCulture), hits[i].Score.ToString("0.0000", CultureInfo.InvariantCulture), Markup.Escape(hits[i].Path));
+                PhotoDetails? d = PhotoDetails.Of(index, hits[i].Id);
+                table.AddRow((result.GetValue(offset) + i + 1).ToString(CultureInfo.InvariantCulture),
+                    plan.IsFilterOnly ? "" : hits[i].Score.ToString("0.0000", CultureInfo.InvariantCulture),
+                    d?.TakenAt?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "",
+                    Markup.Escape(d?.Place ?? ""), Markup.Escape(hits[i].Path));
             }
 
             Ui.Out.Write(table);
-            Ui.Info($"{hits.Count} of {index.Count} images, searched in {searchMs:0.0} ms.");
+            Ui.Info($"{hits.Count} of {found.TotalMatches} {(plan.HasFilters ? "matching " : "")}images ({found.Method}), searched in {searchMs:0.0} ms.");
             return 0;
         }, ct));
         return command;
+    }
+
+    /// <summary>Reads an image given on the command line: a clear error for a missing, empty, special or huge file.</summary>
+    internal static byte[] ReadImageArgument(string path, CliSettings settings)
+    {
+        try
+        {
+            return ImageFile.ReadAllBytes(path, settings.Indexing.MaxFileBytes);
+        }
+        catch (Exception ex) when (ex is InvalidImageException or IOException or UnauthorizedAccessException)
+        {
+            throw new SettingsException($"Cannot use '{path}' as a query image: {ex.Message}");
+        }
     }
 }

@@ -44,7 +44,7 @@ internal static class CommandServices
         {
             if (folder is not null)
             {
-                IndexReport report = await new FolderIndexer(model.Images, model.Identity, index, settings.Indexing).IndexAsync(folder, null, token);
+                IndexReport report = await new FolderIndexer(model.Images, model.Identity, index, settings.Indexing, gazetteer: Places.Gazetteer).IndexAsync(folder, null, token);
                 Ui.Info($"Indexed {report.Root}: {report.IndexedImages} images ({report.Embedded} new, {report.Skipped.Count} skipped).");
             }
 

@@ -13,12 +13,12 @@ namespace AgentRetrieval.Indexing;
 /// together. Vectors are loaded into one contiguous array for exact search with <see cref="TensorPrimitives"/>.
 /// </summary>
 /// <remarks>Thread-safe: reads and writes are serialised by a lock; searches run on a snapshot of the vectors.</remarks>
-public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
+public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
 {
     /// <summary>The catalogue file's name inside the index folder.</summary>
     public const string CatalogFileName = "catalog.db";
 
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private const int CodesMagic = 0x43425241; // "ARBC"
 
     private readonly SqliteConnection _connection;
@@ -85,13 +85,19 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
                 CREATE TABLE IF NOT EXISTS captions (hash TEXT PRIMARY KEY, caption TEXT NOT NULL);
                 """);
             string? version = ReadMeta(connection, "schema_version");
-            if (version is null)
+            if (version is null || version == "1")
             {
+                // Version 1 (or new): add the metadata, text and full-text parts in place; a re-run of index fills them.
+                Migrate(connection);
                 WriteMeta(connection, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
             }
             else if (version != SchemaVersion.ToString(CultureInfo.InvariantCulture))
             {
                 throw new InvalidDataException($"The index in '{directory}' has schema version {version}; this version reads {SchemaVersion}. Rebuild it with --rebuild.");
+            }
+            else
+            {
+                Migrate(connection);
             }
 
             return new EmbeddedImageIndex(directory, connection, ReadModel(connection));
@@ -208,6 +214,12 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
                         INSERT INTO images (hash, width, height, format, taken_at, vector) VALUES ($h, $w, $hh, $f, $t, $v)
                         ON CONFLICT(hash) DO UPDATE SET vector = excluded.vector
                         """;
+                    string vectorError = VectorProblem(f.Vector.AsSpan(), model.Dimensions);
+                    if (vectorError.Length > 0)
+                    {
+                        throw new ArgumentException(vectorError, nameof(files));
+                    }
+
                     insert.Parameters.AddWithValue("$h", f.Hash);
                     insert.Parameters.AddWithValue("$w", f.Info?.Width ?? 0);
                     insert.Parameters.AddWithValue("$hh", f.Info?.Height ?? 0);
@@ -215,6 +227,11 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
                     insert.Parameters.AddWithValue("$t", (object?)f.Info?.TakenAt?.ToString("O", CultureInfo.InvariantCulture) ?? DBNull.Value);
                     insert.Parameters.AddWithValue("$v", MemoryMarshal.AsBytes(f.Vector.AsSpan()).ToArray());
                     insert.ExecuteNonQuery();
+                }
+
+                if (f.Metadata is not null)
+                {
+                    WriteMetadata(tx, f.Hash, f.Metadata, f.Place);
                 }
 
                 using SqliteCommand upsert = _connection.CreateCommand();
@@ -227,6 +244,7 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
                 upsert.ExecuteNonQuery();
             }
 
+            RefreshNames(tx, files.Select(f => f.Hash));
             tx.Commit();
             _snapshot = Snapshot.Empty; // reloaded lazily
         }
@@ -241,8 +259,20 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
         lock (_lock)
         {
             using SqliteTransaction tx = _connection.BeginTransaction();
+            var touched = new List<string>();
             foreach (string p in paths)
             {
+                using (SqliteCommand h = _connection.CreateCommand())
+                {
+                    h.Transaction = tx;
+                    h.CommandText = "SELECT hash FROM files WHERE path = $p";
+                    h.Parameters.AddWithValue("$p", p);
+                    if (h.ExecuteScalar() is string hash)
+                    {
+                        touched.Add(hash);
+                    }
+                }
+
                 using SqliteCommand del = _connection.CreateCommand();
                 del.Transaction = tx;
                 del.CommandText = "DELETE FROM files WHERE path = $p";
@@ -250,10 +280,22 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
                 del.ExecuteNonQuery();
             }
 
+            using (SqliteCommand fts = _connection.CreateCommand())
+            {
+                fts.Transaction = tx;
+                fts.CommandText = """
+                    DELETE FROM names_fts WHERE rowid IN (SELECT id FROM images WHERE hash NOT IN (SELECT hash FROM files));
+                    DELETE FROM ocr_fts WHERE rowid IN (SELECT id FROM images WHERE hash NOT IN (SELECT hash FROM files));
+                    DELETE FROM ocr_lines WHERE hash NOT IN (SELECT hash FROM files);
+                    """;
+                fts.ExecuteNonQuery();
+            }
+
             using SqliteCommand orphans = _connection.CreateCommand();
             orphans.Transaction = tx;
             orphans.CommandText = "DELETE FROM images WHERE hash NOT IN (SELECT hash FROM files)";
             int removed = orphans.ExecuteNonQuery();
+            RefreshNames(tx, touched);
             tx.Commit();
             _snapshot = Snapshot.Empty;
             return removed;
@@ -261,12 +303,28 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
     }
 
     /// <inheritdoc/>
-    public IReadOnlyList<ImageHit> Search(ReadOnlySpan<float> query, ModelIdentity queryModel, int top)
+    public IReadOnlyList<ImageHit> Search(ReadOnlySpan<float> query, ModelIdentity queryModel, int top) => Search(query, queryModel, top, null);
+
+    /// <summary>
+    /// Exact top-<paramref name="top"/> among the images a filter allows (a pre-filter: a filter never returns fewer
+    /// matches than exist).
+    /// </summary>
+    /// <param name="query">The unit query vector.</param>
+    /// <param name="queryModel">The query's model.</param>
+    /// <param name="top">How many hits at most.</param>
+    /// <param name="allowed">The catalogue ids to search among, or null for all.</param>
+    /// <returns>Hits, best first.</returns>
+    public IReadOnlyList<ImageHit> Search(ReadOnlySpan<float> query, ModelIdentity queryModel, int top, IReadOnlySet<long>? allowed)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
         if (SnapshotFor(query, queryModel) is not { } s)
         {
             return [];
+        }
+
+        if (allowed is not null)
+        {
+            return SearchAllowed(s, query, top, allowed);
         }
 
         (int Row, float Score)[] best = TopK.ExactParallel(s.Vectors, s.Dimensions, query.ToArray(), top);
@@ -429,7 +487,7 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
         lock (_lock)
         {
             using SqliteCommand cmd = _connection.CreateCommand();
-            cmd.CommandText = "SELECT hash, width, height, format, taken_at FROM images WHERE id = $id";
+            cmd.CommandText = $"SELECT hash, width, height, format, taken_at, {MetadataColumns} FROM images WHERE id = $id";
             cmd.Parameters.AddWithValue("$id", id);
             using SqliteDataReader r = cmd.ExecuteReader();
             if (!r.Read())
@@ -439,8 +497,10 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
 
             string hash = r.GetString(0);
             DateTimeOffset? taken = r.IsDBNull(4) ? null : DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture);
-            var entry = new CatalogEntry(id, hash, [], r.GetInt32(1), r.GetInt32(2), r.GetString(3), taken);
+            (Metadata.PhotoMetadata? metadata, Metadata.Place? place) = ReadMetadata(r, 5);
+            var entry = new CatalogEntry(id, hash, [], r.GetInt32(1), r.GetInt32(2), r.GetString(3), taken, metadata, place);
             r.Close();
+            entry = entry with { Text = ReadText(hash), Description = ReadDescription(hash) };
             using SqliteCommand paths = _connection.CreateCommand();
             paths.CommandText = "SELECT path FROM files WHERE hash = $h ORDER BY path";
             paths.Parameters.AddWithValue("$h", hash);
@@ -545,12 +605,13 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
         }
 
         using SqliteCommand cmd = _connection.CreateCommand();
-        cmd.CommandText = """
-            SELECT i.id, i.vector, (SELECT MIN(f.path) FROM files f WHERE f.hash = i.hash) FROM images i ORDER BY i.id
+        cmd.CommandText = $"""
+            SELECT i.id, i.vector, (SELECT MIN(f.path) FROM files f WHERE f.hash = i.hash), {MetadataColumns} FROM images i ORDER BY i.id
             """;
         var ids = new List<long>();
         var paths = new List<string>();
         var vectors = new List<float>();
+        var facts = new FactsBuilder();
         using (SqliteDataReader r = cmd.ExecuteReader())
         {
             while (r.Read())
@@ -566,13 +627,20 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
                     continue;
                 }
 
+                if (VectorProblem(MemoryMarshal.Cast<byte, float>(blob), dims).Length > 0)
+                {
+                    // Never serve a damaged vector; index --verify reports it and the next index run re-embeds it.
+                    continue;
+                }
+
                 ids.Add(r.GetInt64(0));
                 paths.Add(r.GetString(2));
                 vectors.AddRange(MemoryMarshal.Cast<byte, float>(blob));
+                facts.Add(ReadMetadata(r, 3));
             }
         }
 
-        _snapshot = ids.Count == 0 ? new Snapshot([], [], [], dims) : new Snapshot([.. ids], [.. paths], [.. vectors], dims);
+        _snapshot = ids.Count == 0 ? new Snapshot([], [], [], dims) : new Snapshot([.. ids], [.. paths], [.. vectors], dims) { Facts = facts.Build() };
     }
 
     private object? Scalar(string sql)
@@ -627,5 +695,7 @@ public sealed class EmbeddedImageIndex : IImageIndex, ICaptionStore
     private sealed record Snapshot(long[] Ids, string[] Paths, float[] Vectors, int Dimensions)
     {
         public static readonly Snapshot Empty = new([], [], [], 0);
+
+        public PhotoFacts Facts { get; init; } = PhotoFacts.Empty;
     }
 }

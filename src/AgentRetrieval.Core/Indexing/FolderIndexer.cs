@@ -20,6 +20,7 @@ public sealed class FolderIndexer
     private readonly IndexingOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Metadata.Gazetteer? _gazetteer;
 
     /// <summary>Creates the indexer.</summary>
     /// <param name="encoder">The image encoder.</param>
@@ -28,9 +29,11 @@ public sealed class FolderIndexer
     /// <param name="options">Batch size and limits.</param>
     /// <param name="timeProvider">The clock.</param>
     /// <param name="logger">Receives a summary (Information) and each skipped file (Trace).</param>
+    /// <param name="gazetteer">Names the places of photos with a GPS position (optional).</param>
     public FolderIndexer(IEmbeddingGenerator<DataContent, Embedding<float>> encoder, ModelIdentity model, EmbeddedImageIndex index,
-        IndexingOptions options, TimeProvider? timeProvider = null, ILogger? logger = null)
+        IndexingOptions options, TimeProvider? timeProvider = null, ILogger? logger = null, Metadata.Gazetteer? gazetteer = null)
     {
+        _gazetteer = gazetteer;
         ArgumentNullException.ThrowIfNull(encoder);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(index);
@@ -107,7 +110,8 @@ public sealed class FolderIndexer
                 }
 
                 pendingHashes.Add(c.Hash);
-                toEmbed.Add((new IndexedFile(f.FullName, c.Hash, c.Size, c.ModifiedTicks, c.Info, null), c.Data));
+                Metadata.PhotoMetadata metadata = Metadata.PhotoMetadataReader.Read(c.Data);
+                toEmbed.Add((new IndexedFile(f.FullName, c.Hash, c.Size, c.ModifiedTicks, c.Info, null, metadata, Geocode(metadata)), c.Data));
             }
 
             foreach ((IndexedFile file, float[] vector) in await EmbedAsync(toEmbed, skipped, failed, pendingHashes, cancellationToken))
@@ -132,6 +136,7 @@ public sealed class FolderIndexer
             progress?.Report(new IndexProgress("embed", done, work.Count, batch[^1].FullName));
         }
 
+        FillMetadata(progress, cancellationToken);
         progress?.Report(new IndexProgress("clean", 0, 0, null));
         var present = new HashSet<string>(files.Select(f => f.FullName), StringComparer.Ordinal);
         var gone = known.Keys.Where(p => !present.Contains(p)).Concat(failed.Where(known.ContainsKey)).Distinct(StringComparer.Ordinal).ToList();
@@ -159,6 +164,32 @@ public sealed class FolderIndexer
             Elapsed = elapsed,
             IndexedImages = _index.Count,
         };
+    }
+
+    private Metadata.Place? Geocode(Metadata.PhotoMetadata m) =>
+        m is { Latitude: double lat, Longitude: double lon } && _gazetteer is not null ? _gazetteer.ReverseGeocode(lat, lon) : null;
+
+    /// <summary>Reads the metadata of content indexed by an older version (or names places once a gazetteer exists).</summary>
+    private void FillMetadata(IProgress<IndexProgress>? progress, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<(string Hash, string Path)> pending = _index.ImagesNeedingMetadata(_gazetteer is not null);
+        int done = 0;
+        foreach ((string hash, string path) in pending)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Metadata.PhotoMetadata m;
+            try
+            {
+                m = Metadata.PhotoMetadataReader.Read(ImageFile.ReadAllBytes(path, _options.MaxFileBytes));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidImageException)
+            {
+                continue; // the vector pass reports unreadable files; metadata is filled on a later run
+            }
+
+            _index.UpdateMetadata(hash, m, Geocode(m));
+            progress?.Report(new IndexProgress("metadata", ++done, pending.Count, path));
+        }
     }
 
     private async Task<List<(IndexedFile File, float[] Vector)>> EmbedAsync(
@@ -229,13 +260,12 @@ public sealed class FolderIndexer
         try
         {
             f.Refresh();
-            if (f.Length > _options.MaxFileBytes)
-            {
-                skipped.Add(new SkippedFile(f.FullName, $"the file is {f.Length / (1024 * 1024)} MiB, over the limit of {_options.MaxFileBytes / (1024 * 1024)} MiB"));
-                return null;
-            }
-
-            data = File.ReadAllBytes(f.FullName);
+            data = ImageFile.ReadAllBytes(f.FullName, _options.MaxFileBytes);
+        }
+        catch (InvalidImageException ex)
+        {
+            skipped.Add(new SkippedFile(f.FullName, ex.Message));
+            return null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -258,6 +288,12 @@ public sealed class FolderIndexer
         catch (InvalidImageException ex)
         {
             skipped.Add(new SkippedFile(f.FullName, ex.Message));
+            return null;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // A decoder bug on a hostile file must never stop the run.
+            skipped.Add(new SkippedFile(f.FullName, $"the image could not be read: {ex.GetType().Name}: {ex.Message}"));
             return null;
         }
 

@@ -29,4 +29,41 @@ public interface IImageIndex : IDisposable
     /// <summary>The stored vector of an id, or <see langword="null"/>.</summary>
     /// <param name="id">The catalogue id.</param>
     float[]? GetVector(long id);
+
+    /// <summary>Exact top-<paramref name="top"/> among the ids a filter allows (pre-filtered).</summary>
+    /// <param name="query">The query vector, L2-normalised.</param>
+    /// <param name="queryModel">The model that made <paramref name="query"/>.</param>
+    /// <param name="top">How many hits at most.</param>
+    /// <param name="allowed">The ids to search among, or null for all.</param>
+    /// <returns>Hits, best first.</returns>
+    IReadOnlyList<ImageHit> Search(ReadOnlySpan<float> query, ModelIdentity queryModel, int top, IReadOnlySet<long>? allowed);
+
+    /// <summary>The ids a filter lets through, or null when it lets everything through.</summary>
+    /// <param name="filter">The filter.</param>
+    IReadOnlySet<long>? Match(CatalogFilter filter);
+
+    /// <summary>Every image a filter lets through, in date order, one page at a time.</summary>
+    /// <param name="filter">The filter.</param>
+    /// <param name="newestFirst">Newest first, else oldest first.</param>
+    /// <param name="offset">How many to skip.</param>
+    /// <param name="count">How many at most.</param>
+    (IReadOnlyList<ImageHit> Page, int Total) ListByDate(CatalogFilter filter, bool newestFirst, int offset, int count);
+
+    /// <summary>Full-text search over recognised text (and names and descriptions).</summary>
+    /// <param name="query">The words.</param>
+    /// <param name="recognisedTextOnly">Only recognised text.</param>
+    /// <param name="allowed">The ids to search among, or null.</param>
+    /// <param name="top">How many at most.</param>
+    IReadOnlyList<(long Id, double Score)> TextSearch(string query, bool recognisedTextOnly, IReadOnlySet<long>? allowed, int top);
+
+    /// <summary>Every place where indexed photos were taken.</summary>
+    /// <param name="gazetteer">For the cities' positions (optional).</param>
+    IReadOnlyList<Metadata.Place> Places(Metadata.Gazetteer? gazetteer = null);
+
+    /// <summary>Every camera that took indexed photos.</summary>
+    IReadOnlyList<Planning.CameraModel> Cameras();
+
+    /// <summary>When an image was taken (wall-clock), when known.</summary>
+    /// <param name="id">The catalogue id.</param>
+    DateTime? TakenAt(long id);
 }
