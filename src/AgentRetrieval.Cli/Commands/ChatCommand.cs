@@ -16,7 +16,9 @@ internal static partial class ChatCommand
 {
     private const string Help = """
         Describe the image you want. Then refine: "+2 -5" (like 2, dislike 5), "like 2", "dislike 5", "more like 3",
-        "/image <file>" (search with an image), "/why" (how the last answer was made), "/reset" (new search), "/quit".
+        "/image <file>" (search with an image; "/image off" removes it), "/filters" (show, "/filters off", "/filters drop date"),
+        "/why" (how the last answer was made), "/reset" (new search), "/quit". Dates, places, cameras and quoted words in a
+        request become filters ("beach photos from Lisbon in 2019, not at night"); "any year" / "anywhere" drop them.
         """;
 
     public static Command Create()
@@ -55,20 +57,31 @@ internal static partial class ChatCommand
 
             using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
             var agent = new RetrievalAgent(text, images, index, model.Identity, new FilePromptProvider(FilePromptProvider.DefaultDirectory),
-                settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels);
+                settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels, gazetteer: Places.Gazetteer);
             Ui.Info(chat is null
                 ? "No LLM configured (--llm <folder>): the agent condenses the dialogue by rules and does not rerank."
                 : $"LLM: {settings.Llm.ModelDirectory}{settings.Llm.Endpoint} · rerank: {settings.Agent.RerankStrategy}, top {settings.Agent.RerankTopN}.");
             Ui.Info(Help);
-            await LoopAsync(agent, index, json, token);
+            string? scopeFolder = result.GetValue(target) is { } t && Directory.Exists(t) && !EmbeddedImageIndex.Exists(t) ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(t)) : null;
+            await LoopAsync(agent, index, json, scopeFolder, token);
             return 0;
         }, ct));
         return command;
     }
 
-    private static async Task LoopAsync(RetrievalAgent agent, EmbeddedImageIndex index, bool json, CancellationToken token)
+    private static async Task LoopAsync(RetrievalAgent agent, EmbeddedImageIndex index, bool json, string? scopeFolder, CancellationToken token)
     {
         var session = new SearchSession();
+        if (scopeFolder is not null)
+        {
+            // Results come from the folder the command was given, not from everything the shared index holds.
+            session.Scope = [scopeFolder];
+            int inScope = index.Match(new CatalogFilter(null, null, null, null, session.Scope))?.Count ?? index.Count;
+            if (inScope < index.Count)
+            {
+                Ui.Info($"Searching the {inScope} images under {scopeFolder}; the index holds {index.Count} in all (run chat without a folder to search all of them).");
+            }
+        }
         while (true)
         {
             if (!json)
@@ -112,7 +125,7 @@ internal static partial class ChatCommand
 
             try
             {
-                await RunTurnAsync(agent, session, message, json, token);
+                await RunTurnAsync(agent, index, session, message, json, token);
             }
             catch (ArgumentException ex)
             {
@@ -156,9 +169,59 @@ internal static partial class ChatCommand
         if (line.StartsWith("/image ", StringComparison.Ordinal))
         {
             string path = line[7..].Trim().Trim('"');
-            byte[] data = File.Exists(path) ? File.ReadAllBytes(path) : throw new ArgumentException($"No such file: {path}");
+            byte[] data;
+            try
+            {
+                data = Imaging.ImageFile.ReadAllBytes(path);
+            }
+            catch (Exception ex) when (ex is Imaging.InvalidImageException or IOException or UnauthorizedAccessException)
+            {
+                throw new ArgumentException($"Cannot use '{path}' as a query image: {ex.Message}", ex);
+            }
+
             session.SetQueryImage(data);
             return "";
+        }
+
+        if (line == "/image off")
+        {
+            session.SetQueryImage(null);
+            Ui.Info("The query image is removed.");
+            return "";
+        }
+
+        if (line == "/filters" || line.StartsWith("/filters ", StringComparison.Ordinal))
+        {
+            string arg = line[8..].Trim().ToLowerInvariant();
+            if (arg is "off" or "clear" or "none")
+            {
+                session.DroppedFilters.UnionWith(["date", "place", "camera", "folder", "text"]);
+                Ui.Info("Filters dropped: the next search looks at every photo.");
+                return "";
+            }
+
+            if (arg.StartsWith("drop ", StringComparison.Ordinal) && arg[5..].Trim() is "date" or "place" or "camera" or "folder" or "text")
+            {
+                session.DroppedFilters.Add(arg[5..].Trim());
+                Ui.Info($"The {arg[5..].Trim()} filter is dropped.");
+                return "";
+            }
+
+            if (arg.Length > 0)
+            {
+                throw new ArgumentException("Use /filters (show them), /filters off, or /filters drop date|place|camera|folder|text.");
+            }
+
+            Planning.SearchPlan? plan = session.LastTurn?.Plan;
+            Ui.Info(plan is null || (!plan.HasFilters && plan.TextInImage.Count == 0)
+                ? "No filters are active. Name a date, a place, a camera or words in the picture in your request."
+                : "Active: " + string.Join("; ", plan.DescribeFilters().Concat(plan.TextInImage.Select(t => $"text \"{t}\""))) + ". Drop one with /filters drop date|place|camera|folder|text, or say \"any year\", \"anywhere\", \"any camera\".");
+            return null;
+        }
+
+        if (line.StartsWith('/'))
+        {
+            throw new ArgumentException($"Unknown command {line.Split(' ')[0]}. Commands: /why, /filters, /image <file>, /image off, /reset, /help, /quit; feedback: +2 -5, like 2, dislike 3, more like 1.");
         }
 
         if (FeedbackRegex().Match(line) is { Success: true } m)
@@ -214,7 +277,7 @@ internal static partial class ChatCommand
         return session.LastResults[rank - 1].Id;
     }
 
-    private static async Task RunTurnAsync(RetrievalAgent agent, SearchSession session, string message, bool json, CancellationToken token)
+    private static async Task RunTurnAsync(RetrievalAgent agent, EmbeddedImageIndex index, SearchSession session, string message, bool json, CancellationToken token)
     {
         AgentTurnResult? result = null;
         await foreach (AgentUpdate update in agent.RunTurnStreamingAsync(session, message, token))
@@ -241,6 +304,8 @@ internal static partial class ChatCommand
             JsonOutput.Write(new
             {
                 query = result.Query,
+                plan = result.Plan.ToJson(),
+                total_matches = result.TotalMatches,
                 negative_terms = result.NegativeTerms,
                 answer = result.Answer,
                 pick = result.Pick?.Path,
@@ -249,19 +314,26 @@ internal static partial class ChatCommand
                 degraded = result.Degraded,
                 candidates = result.CandidateCount,
                 stages = result.Stages.Select(s => new { stage = s.Stage, ran = s.Ran, degraded = s.Degraded, detail = s.Detail, ms = Math.Round(s.Elapsed.TotalMilliseconds, 1) }),
-                results = result.Results.Select((r, i) => new { rank = i + 1, id = r.Id, path = r.Path, score = Math.Round(r.FinalScore, 6), retrieval = Math.Round(r.RetrievalScore, 6), llm = r.LlmScore, caption = r.Caption }),
+                results = result.Results.Select((r, i) =>
+                {
+                    Search.PhotoDetails? d = Search.PhotoDetails.Of(index, r.Id);
+                    return new { rank = i + 1, id = r.Id, path = r.Path, score = Math.Round(r.FinalScore, 6), retrieval = Math.Round(r.RetrievalScore, 6), llm = r.LlmScore, caption = r.Caption, taken_at = d?.TakenAtIso, place = d?.Place, camera = d?.Camera, text = d?.Text };
+                }),
             });
             return;
         }
 
         Console.Out.WriteLine();
-        var table = new Table().AddColumn("rank").AddColumn("score").AddColumn("path").AddColumn("caption");
+        Console.Out.WriteLine("plan: " + result.Plan.Describe());
+        var table = new Table().AddColumn("rank").AddColumn("score").AddColumn("taken").AddColumn("place").AddColumn("path").AddColumn("caption");
         for (int i = 0; i < result.Results.Count; i++)
         {
             RankedImage r = result.Results[i];
-            string score = r.FinalScore.ToString("0.000", CultureInfo.InvariantCulture) + (r.LlmScore is double p ? string.Create(CultureInfo.InvariantCulture, $" (llm {p:0.00})") : "");
+            string score = result.Plan.IsFilterOnly ? "" : r.FinalScore.ToString("0.000", CultureInfo.InvariantCulture) + (r.LlmScore is double p ? string.Create(CultureInfo.InvariantCulture, $" (llm {p:0.00})") : "");
             bool isPick = result.Pick?.Id == r.Id;
-            table.AddRow((i + 1).ToString(CultureInfo.InvariantCulture) + (isPick ? " *" : ""), score, Markup.Escape(r.Path), Markup.Escape(r.Caption ?? ""));
+            Search.PhotoDetails? d = Search.PhotoDetails.Of(index, r.Id);
+            table.AddRow((i + 1).ToString(CultureInfo.InvariantCulture) + (isPick ? " *" : ""), score,
+                d?.TakenAt?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "", Markup.Escape(d?.Place ?? ""), Markup.Escape(r.Path), Markup.Escape(r.Caption ?? d?.Text ?? ""));
         }
 
         Ui.Out.Write(table);
@@ -276,7 +348,7 @@ internal static partial class ChatCommand
             return;
         }
 
-        Console.Out.WriteLine($"query: {last.Query}" + (last.NegativeTerms.Count > 0 ? $" (minus: {string.Join(", ", last.NegativeTerms)})" : ""));
+        Console.Out.WriteLine("plan: " + last.Plan.Describe() + $" ({last.Plan.Source})");
         foreach (StageReport s in last.Stages)
         {
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {s.Stage,-8} {(s.Ran ? "ran" : "off"),-4} {(s.Degraded ? "DEGRADED " : "")}{s.Elapsed.TotalMilliseconds,8:0} ms  {s.Detail}"));

@@ -45,7 +45,7 @@ internal static class CommandServices
             if (folder is not null)
             {
                 IndexReport report = await new FolderIndexer(model.Images, model.Identity, index, settings.Indexing, gazetteer: Places.Gazetteer).IndexAsync(folder, null, token);
-                Ui.Info($"Indexed {report.Root}: {report.IndexedImages} images ({report.Embedded} new, {report.Skipped.Count} skipped).");
+                Ui.Info($"Indexed {report.Root}: {report.Found - report.Skipped.Count} images in this folder ({report.Embedded} new, {report.Skipped.Count} skipped); the index holds {report.IndexedImages} in all.");
             }
 
             return index;

@@ -6,6 +6,12 @@ public sealed record AgentTurnResult
     /// <summary>The retrieval query the text encoder saw.</summary>
     public required string Query { get; init; }
 
+    /// <summary>The search plan the turn acted on (filters, text to find, exclusions, visual query).</summary>
+    public Planning.SearchPlan Plan { get; init; } = new();
+
+    /// <summary>How many photos the plan's filters let through (the whole scope when there are none).</summary>
+    public int TotalMatches { get; init; }
+
     /// <summary>Terms the user excluded ("not red"), subtracted from the query.</summary>
     public IReadOnlyList<string> NegativeTerms { get; init; } = [];
 

@@ -4,7 +4,9 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using AgentRetrieval.Embeddings;
 using AgentRetrieval.Indexing;
+using AgentRetrieval.Planning;
 using AgentRetrieval.Prompts;
+using AgentRetrieval.Search;
 using AgentRetrieval.Resilience;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -41,6 +43,7 @@ public sealed class RetrievalAgent
     private readonly ImageSource _images;
     private readonly IImageReranker? _reranker;
     private readonly ILogger _logger;
+    private readonly HybridSearcher _searcher;
 
     /// <summary>Creates the agent.</summary>
     /// <param name="textEncoder">CLIP's text encoder.</param>
@@ -54,6 +57,7 @@ public sealed class RetrievalAgent
     /// <param name="timeProvider">The clock.</param>
     /// <param name="maxPixels">The largest candidate image sent to the LLM.</param>
     /// <param name="logger">Receives degraded stages (Warning) and turn summaries (Debug).</param>
+    /// <param name="gazetteer">Names places in requests that the index does not hold (optional).</param>
     public RetrievalAgent(
         IEmbeddingGenerator<string, Embedding<float>> textEncoder,
         IEmbeddingGenerator<DataContent, Embedding<float>>? imageEncoder,
@@ -65,7 +69,8 @@ public sealed class RetrievalAgent
         ResiliencePipeline? llmPipeline = null,
         TimeProvider? timeProvider = null,
         long maxPixels = Imaging.ImageLoader.DefaultMaxPixels,
-        ILogger? logger = null)
+        ILogger? logger = null,
+        Metadata.Gazetteer? gazetteer = null)
     {
         ArgumentNullException.ThrowIfNull(textEncoder);
         ArgumentNullException.ThrowIfNull(index);
@@ -81,6 +86,7 @@ public sealed class RetrievalAgent
         _time = timeProvider ?? TimeProvider.System;
         _images = new ImageSource(index as ICaptionStore, maxPixels);
         _logger = logger ?? NullLogger.Instance;
+        _searcher = new HybridSearcher(index, model, gazetteer, _time);
         if (chatClient is not null)
         {
             _llm = new LlmGateway(chatClient, llmPipeline ?? LlmResilience.CreatePipeline(options, _time), options);
@@ -95,6 +101,9 @@ public sealed class RetrievalAgent
 
     /// <summary>Whether an LLM is configured.</summary>
     public bool HasLlm => _llm is not null;
+
+    /// <summary>The planned, filtered, hybrid search the agent retrieves with (shared with hosts that search directly).</summary>
+    public HybridSearcher Searcher => _searcher;
 
     /// <summary>Runs one turn and returns its result (the streaming variant's updates collected).</summary>
     /// <param name="session">The conversation.</param>
@@ -148,39 +157,45 @@ public sealed class RetrievalAgent
         CancellationToken budget = turnCts.Token;
         var stages = new List<StageReport>();
 
-        // 1. Rewrite
+        // 1. Rewrite: the dialogue and feedback become one search plan (filters, text to find, exclusions, visual query).
         long t0 = _time.GetTimestamp();
-        (string ruleQuery, IReadOnlyList<string> negatives) = RuleBasedQuery.Condense(session.Turns);
-        string query = ruleQuery;
+        PlanContext planContext = _searcher.Context();
+        SearchPlan plan = PlanMerger.Merge(session.Turns, planContext, session.DroppedFilters);
         StageReport rewrite;
         if (_llm is null)
         {
-            rewrite = new StageReport("rewrite", true, false, "rules (no LLM configured): latest request first, negations subtracted", _time.GetElapsedTime(t0));
+            rewrite = new StageReport("rewrite", true, false, "rules (no LLM configured): " + plan.Describe(), _time.GetElapsedTime(t0));
         }
         else
         {
-            (string? llmQuery, string? failure) = await TryRewriteAsync(session, budget);
+            (SearchPlan? llmPlan, string? failure) = await TryRewriteAsync(session, planContext, budget);
             cancellationToken.ThrowIfCancellationRequested();
-            query = llmQuery is { Length: > 0 } ? llmQuery : ruleQuery;
+            if (llmPlan is not null)
+            {
+                plan = PlanMerger.Drop(llmPlan, session.DroppedFilters);
+            }
+
             rewrite = failure is null
-                ? new StageReport("rewrite", true, false, "LLM rewrote the dialogue and feedback", _time.GetElapsedTime(t0))
-                : new StageReport("rewrite", true, true, $"{failure} → rule-based query", _time.GetElapsedTime(t0));
+                ? new StageReport("rewrite", true, false, "LLM plan: " + plan.Describe(), _time.GetElapsedTime(t0))
+                : new StageReport("rewrite", true, true, $"{failure} → rules' plan: {plan.Describe()}", _time.GetElapsedTime(t0));
         }
 
+        string query = plan.VisualQuery;
+        IReadOnlyList<string> negatives = plan.NegativeTerms;
         stages.Add(rewrite);
         yield return new StageCompleted(rewrite);
 
         // 2. Retrieve
         t0 = _time.GetTimestamp();
-        IReadOnlyList<RankedImage> candidates = await RetrieveAsync(session, query, negatives, cancellationToken);
+        (IReadOnlyList<RankedImage> candidates, HybridSearchResult found) = await RetrieveAsync(session, plan, cancellationToken);
         var retrieve = new StageReport("retrieve", true, false,
-            string.Create(CultureInfo.InvariantCulture, $"{candidates.Count} candidates{FeedbackNote(session)}"), _time.GetElapsedTime(t0));
+            string.Create(CultureInfo.InvariantCulture, $"{candidates.Count} candidates of {found.TotalMatches}{(plan.HasFilters ? " matching the filters" : "")} ({found.Method}){FeedbackNote(session)}"), _time.GetElapsedTime(t0));
         stages.Add(retrieve);
         yield return new StageCompleted(retrieve);
         yield return new CandidatesRetrieved([.. candidates.Take(_options.ResultCount)]);
 
         // 3. Clarify (at most once per session, on the first request)
-        if (_llm is not null && _options.Clarify && !session.AskedClarifyingQuestion && session.Turns.Count(t => t.Role == DialogueRole.User) == 1 && candidates.Count >= 8)
+        if (_llm is not null && _options.Clarify && !plan.IsFilterOnly && query.Length > 0 && !session.AskedClarifyingQuestion && session.Turns.Count(t => t.Role == DialogueRole.User) == 1 && candidates.Count >= 8)
         {
             t0 = _time.GetTimestamp();
             (string? question, string detail) = await TryClarifyAsync(text, candidates, budget);
@@ -196,6 +211,8 @@ public sealed class RetrievalAgent
                 var asked = new AgentTurnResult
                 {
                     Query = query,
+                    Plan = plan,
+                    TotalMatches = found.TotalMatches,
                     NegativeTerms = negatives,
                     Results = [.. candidates.Take(_options.ResultCount)],
                     ClarifyingQuestion = question,
@@ -214,9 +231,10 @@ public sealed class RetrievalAgent
         t0 = _time.GetTimestamp();
         IReadOnlyList<RankedImage> ranked = candidates;
         StageReport rerank;
-        if (_reranker is null || candidates.Count == 0)
+        bool listing = plan.IsFilterOnly && session.QueryImage is null && session.Liked.Count == 0 && session.MoreLike.Count == 0;
+        if (_reranker is null || candidates.Count == 0 || listing)
         {
-            string why = _llm is null ? "off (no LLM configured)" : candidates.Count == 0 ? "nothing to rerank" : "off (Agent:RerankStrategy = none)";
+            string why = _llm is null ? "off (no LLM configured)" : candidates.Count == 0 ? "nothing to rerank" : listing ? "not needed: the request is only filters" : "off (Agent:RerankStrategy = none)";
             rerank = new StageReport("rerank", false, false, why, _time.GetElapsedTime(t0));
         }
         else
@@ -241,17 +259,28 @@ public sealed class RetrievalAgent
         t0 = _time.GetTimestamp();
         RankedImage[] results = [.. ranked.Take(_options.ResultCount)];
         RankedImage? best = results.FirstOrDefault();
-        bool noMatch = best is null || best.RetrievalScore < _options.MinRetrievalScore ||
-            (_reranker is PointwiseReranker && best.LlmScore is double p && p < _options.MinMatchProbability);
+        // A result the full-text index found (the words in the picture, its name, its description) matches on that evidence.
+        bool textMatched = best is not null && found.TextMatches.ContainsKey(best.Id);
+        bool noMatch = !listing && (best is null || (!textMatched && best.RetrievalScore < _options.MinRetrievalScore) ||
+            (_reranker is PointwiseReranker && best.LlmScore is double p && p < _options.MinMatchProbability));
         var answer = new StringBuilder();
-        string head = Headline(best, noMatch, query);
+        string head = found.FiltersMatchedNothing ? "No photos match these filters: " + string.Join(", ", plan.DescribeFilters()) + "."
+            : listing ? string.Create(CultureInfo.InvariantCulture, $"{found.TotalMatches} photos {string.Join(", ", plan.DescribeFilters())}, {(plan.Sort == SearchSort.OldestFirst ? "oldest" : "newest")} first.")
+            : Headline(best, noMatch, query);
         answer.Append(head);
         yield return new AnswerDelta(head);
 
         string reason;
         bool respondDegraded = false;
         string respondDetail;
-        if (best is null || noMatch || _llm is null)
+        if (found.FiltersMatchedNothing || listing)
+        {
+            reason = found.FiltersMatchedNothing ? "Drop a filter (say \"any year\", \"anywhere\" or \"any camera\") or change it." : $"Showing the first {results.Length}.";
+            respondDetail = "template answer (filters only)";
+            answer.Append(' ').Append(reason);
+            yield return new AnswerDelta(" " + reason);
+        }
+        else if (best is null || noMatch || _llm is null)
         {
             reason = best is null || noMatch ? NoMatchReason(best) : RuleReason(best, query);
             respondDetail = _llm is null ? "template answer (no LLM configured)" : "template answer (no match to explain)";
@@ -342,16 +371,18 @@ public sealed class RetrievalAgent
         var result = new AgentTurnResult
         {
             Query = query,
+            Plan = plan,
+            TotalMatches = found.TotalMatches,
             NegativeTerms = negatives,
             Results = results,
-            Pick = noMatch ? null : best,
+            Pick = noMatch || listing || found.FiltersMatchedNothing ? null : best,
             Reason = reason,
-            NoMatch = noMatch,
+            NoMatch = noMatch || found.FiltersMatchedNothing,
             Answer = answer.ToString(),
             Stages = stages,
             CandidateCount = candidates.Count,
         };
-        session.AddAssistantMessage(noMatch ? "Nothing matched well." : $"I showed {Path.GetFileName(best!.Path)}: {reason}");
+        session.AddAssistantMessage(found.FiltersMatchedNothing ? head : listing ? head : noMatch ? "Nothing matched well." : $"I showed {Path.GetFileName(best!.Path)}: {reason}");
         session.Complete(result);
         yield return new TurnCompleted(result);
     }
@@ -380,7 +411,7 @@ public sealed class RetrievalAgent
         return caption.Length > 0 ? caption : null;
     }
 
-    private async Task<(string? Query, string? Failure)> TryRewriteAsync(SearchSession session, CancellationToken budget)
+    private async Task<(SearchPlan? Plan, string? Failure)> TryRewriteAsync(SearchSession session, PlanContext context, CancellationToken budget)
     {
         try
         {
@@ -397,15 +428,20 @@ public sealed class RetrievalAgent
                 ["dialogue"] = dialogue.ToString().TrimEnd(),
                 ["liked"] = liked,
                 ["disliked"] = disliked,
+                ["today"] = context.Today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             });
-            string query = LlmGateway.FirstLine(await _llm!.CompleteAsync(messages, budget));
-            if (query.Length > MaxQueryCharacters)
+            string output = await _llm!.CompleteAsync(messages, budget);
+            if (!LlmPlanParser.TryParse(output, context, out SearchPlan plan, out string error))
             {
-                // CLIP reads 77 tokens at most; a runaway answer is cut where CLIP would cut it anyway.
-                query = query[..MaxQueryCharacters];
+                return (null, error);
             }
 
-            return query.Length == 0 ? (null, "the model gave an empty query") : (query, null);
+            if (plan.VisualQuery.Length == 0 && !plan.HasFilters && plan.TextInImage.Count == 0)
+            {
+                return (null, "the model gave an empty plan");
+            }
+
+            return (plan, null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || budget.IsCancellationRequested)
         {
@@ -432,17 +468,17 @@ public sealed class RetrievalAgent
         return lines.Count == 0 ? "(none)" : string.Join('\n', lines);
     }
 
-    private async Task<IReadOnlyList<RankedImage>> RetrieveAsync(SearchSession session, string query, IReadOnlyList<string> negatives, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<RankedImage> Candidates, HybridSearchResult Found)> RetrieveAsync(SearchSession session, SearchPlan plan, CancellationToken cancellationToken)
     {
         float[] q = new float[_model.Dimensions];
-        if (query.Length > 0)
+        if (plan.VisualQuery.Length > 0)
         {
-            q = (await _textEncoder.GenerateAsync([query], cancellationToken: cancellationToken))[0].Vector.ToArray();
+            q = (await _textEncoder.GenerateAsync([plan.VisualQuery], cancellationToken: cancellationToken))[0].Vector.ToArray();
         }
 
-        if (negatives.Count > 0 && _options.NegationWeight > 0)
+        if (plan.NegativeTerms.Count > 0 && _options.NegationWeight > 0 && plan.VisualQuery.Length > 0)
         {
-            GeneratedEmbeddings<Embedding<float>> neg = await _textEncoder.GenerateAsync(negatives, cancellationToken: cancellationToken);
+            GeneratedEmbeddings<Embedding<float>> neg = await _textEncoder.GenerateAsync(plan.NegativeTerms, cancellationToken: cancellationToken);
             foreach (Embedding<float> n in neg)
             {
                 TensorPrimitives.MultiplyAdd(n.Vector.Span, (float)(-_options.NegationWeight / neg.Count), q, q);
@@ -457,15 +493,16 @@ public sealed class RetrievalAgent
 
         float[][] liked = [.. session.Liked.Concat(session.MoreLike).Distinct().Select(_index.GetVector).OfType<float[]>()];
         float[][] disliked = [.. session.Disliked.Select(_index.GetVector).OfType<float[]>()];
-        float[] moved = Rocchio.Apply(Rocchio.Normalize(q), liked, disliked, _options.RocchioAlpha, _options.RocchioBeta, _options.RocchioGamma);
-        if (TensorPrimitives.Norm(moved) == 0)
+        float[] moved = TensorPrimitives.Norm(q) == 0 && liked.Length == 0 ? [] : Rocchio.Apply(Rocchio.Normalize(q), liked, disliked, _options.RocchioAlpha, _options.RocchioBeta, _options.RocchioGamma);
+        if (moved.Length > 0 && TensorPrimitives.Norm(moved) == 0)
         {
-            return [];
+            moved = [];
         }
 
-        IReadOnlyList<ImageHit> hits = _index.Search(moved, _model, _options.CandidateCount + session.Disliked.Count);
-        return [.. hits.Where(h => !session.Disliked.Contains(h.Id)).Take(_options.CandidateCount)
+        HybridSearchResult found = _searcher.Search(plan, moved, session.Scope, _options.CandidateCount + session.Disliked.Count);
+        RankedImage[] candidates = [.. found.Hits.Where(h => !session.Disliked.Contains(h.Id)).Take(_options.CandidateCount)
             .Select(h => new RankedImage(h.Id, h.Path, h.Score, null, h.Score, _images.CachedCaption(h.Id)))];
+        return (candidates, found);
     }
 
     private async Task<(RerankOutcome? Outcome, string? Failure)> TryRerankAsync(string query, IReadOnlyList<RankedImage> candidates, CancellationToken budget)

@@ -35,6 +35,12 @@ public sealed class SearchSession
     /// <summary>An image given as part of the next query, if any (encoded bytes).</summary>
     public ReadOnlyMemory<byte>? QueryImage { get; private set; }
 
+    /// <summary>The folders this session searches (empty: the whole index).</summary>
+    public IReadOnlyList<string> Scope { get; set; } = [];
+
+    /// <summary>Filters the user dropped ("date", "place", "camera", "folder", "text"); a new request that sets one brings it back.</summary>
+    public HashSet<string> DroppedFilters { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Whether a clarifying question was already asked in this session.</summary>
     public bool AskedClarifyingQuestion { get; internal set; }
 
@@ -83,6 +89,7 @@ public sealed class SearchSession
         _disliked.Clear();
         _moreLike.Clear();
         QueryImage = null;
+        DroppedFilters.Clear();
         LastResults = [];
         LastTurn = null;
         AskedClarifyingQuestion = false;

@@ -35,6 +35,17 @@ public static class ImageFile
             throw new FileNotFoundException(info.LinkTarget is null ? $"There is no file '{path}'." : $"'{path}' is a symbolic link to '{info.LinkTarget}', which does not exist.", path);
         }
 
+        if (info.LinkTarget is not null)
+        {
+            // A link's own size is the length of its target's name: measure what it points to.
+            FileSystemInfo? target = info.ResolveLinkTarget(returnFinalTarget: true);
+            info = target as FileInfo ?? throw new InvalidImageException($"'{path}' is a symbolic link to '{target?.FullName}', which is not a file.");
+            if (!info.Exists)
+            {
+                throw new FileNotFoundException($"'{path}' is a symbolic link to '{info.FullName}', which does not exist.", path);
+            }
+        }
+
         long length = info.Length;
         if (length == 0)
         {

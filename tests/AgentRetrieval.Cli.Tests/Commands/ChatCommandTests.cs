@@ -48,7 +48,7 @@ public sealed class ChatCommandTests
         Assert.Contains("Best match:", stdout);
         Assert.Contains("│ rank │", stdout);
         Assert.Contains("1 *", stdout);
-        Assert.Contains("query: coffee in a cup", stdout);
+        Assert.Contains("plan: looks like \"coffee in a cup\"", stdout);
         Assert.Contains("retrieve ran", stdout);
     }
 
@@ -72,7 +72,11 @@ public sealed class ChatCommandTests
             JsonElement rerank = t.GetProperty("stages").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "rerank");
             Assert.True(rerank.GetProperty("ran").GetBoolean());
             Assert.Contains("P(Yes) from logits", rerank.GetProperty("detail").GetString());
-            Assert.False(t.GetProperty("degraded").GetBoolean(), t.GetProperty("answer").GetString());
+            Assert.False(rerank.GetProperty("degraded").GetBoolean(), t.GetProperty("answer").GetString());
+            // The tiny model writes no JSON plan: the rules' plan is used, and the answer says so.
+            JsonElement rewrite = t.GetProperty("stages").EnumerateArray().Single(s => s.GetProperty("stage").GetString() == "rewrite");
+            Assert.Contains("rules' plan", rewrite.GetProperty("detail").GetString());
+            Assert.Equal("a rocket", t.GetProperty("plan").GetProperty("visual_query").GetString());
         }
     }
 

@@ -43,7 +43,7 @@ public sealed class OpenAICompatibleLlmTests
                 }
 
                 string prompt = body.GetProperty("messages").ToString();
-                string answer = prompt.Contains("Search query:", StringComparison.Ordinal) ? "a rocket on a launch pad"
+                string answer = prompt.Contains("JSON plan:", StringComparison.Ordinal) ? """{"visual_query": "a rocket on a launch pad"}"""
                     : prompt.Contains("Answer Yes or No", StringComparison.Ordinal) ? "Yes" : "It shows a rocket ready to launch.";
                 bool stream = body.TryGetProperty("stream", out JsonElement s) && s.GetBoolean();
                 string payload = stream

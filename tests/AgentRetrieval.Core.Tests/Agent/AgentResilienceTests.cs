@@ -71,7 +71,7 @@ public sealed class AgentResilienceTests
         using AgentTestBed bed = Bed();
         var chat = new FakeChatClient
         {
-            ResponseCallback = (m, _, _) => FakeChatClient.TextOf(m).Contains("Search query:")
+            ResponseCallback = (m, _, _) => FakeChatClient.TextOf(m).Contains("JSON plan:")
                 ? throw new InvalidOperationException("boom")
                 : Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "fits"))),
             ScoreCallback = (_, _, _) => Task.FromResult<IReadOnlyList<double>>([0.9, 0.1]),
@@ -81,7 +81,7 @@ public sealed class AgentResilienceTests
 
         StageReport rewrite = r.Stages.Single(s => s.Stage == "rewrite");
         Assert.True(rewrite.Degraded);
-        Assert.Contains("rule-based query", rewrite.Detail);
+        Assert.Contains("rules' plan", rewrite.Detail);
         Assert.Equal("a dog", r.Query);
         Assert.NotNull(r.Pick);
     }

@@ -34,7 +34,7 @@ public sealed class LoggingTests
         var logger = new FakeLogger();
         var chat = new FakeChatClient
         {
-            ResponseCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "dog"))),
+            ResponseCallback = (_, _, _) => Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, """{"visual_query": "dog"}"""))),
             ScoreCallback = (_, _, _) => throw new InvalidOperationException("device lost"),
         };
         var agent = new RetrievalAgent(bed.Text, null, bed.Index, AgentTestBed.Model, bed.Prompts,

@@ -66,7 +66,7 @@ public sealed class RetrievalAgentTests
         long disliked = bed.Add("snow", [0.9f, 0.1f, 0, 0], caption: "a dog in deep snow");
         var chat = new FakeChatClient
         {
-            ResponseCallback = (m, _, _) => Reply(Prompt(m).Contains("Search query:") ? "dog on a beach at sunset" : "fine"),
+            ResponseCallback = (m, _, _) => Reply(Prompt(m).Contains("JSON plan:") ? """{"visual_query": "dog on a beach at sunset", "negative_terms": [], "date_from": null}""" : "fine"),
             ScoreCallback = (_, c, _) => Task.FromResult<IReadOnlyList<double>>([0.9, 0.1]),
         };
         RetrievalAgent agent = bed.Agent(Options(), chat);
@@ -77,7 +77,7 @@ public sealed class RetrievalAgentTests
 
         AgentTurnResult r = await agent.RunTurnAsync(session, "at sunset please", TestContext.Current.CancellationToken);
 
-        string rewritePrompt = Prompt(chat.Calls.Last(c => Prompt(c).Contains("Search query:")));
+        string rewritePrompt = Prompt(chat.Calls.Last(c => Prompt(c).Contains("JSON plan:")));
         Assert.Contains("User: a dog", rewritePrompt);
         Assert.Contains("User: at sunset please", rewritePrompt);
         Assert.Contains("a dog running on a sunny beach", rewritePrompt[rewritePrompt.IndexOf("<liked>", StringComparison.Ordinal)..rewritePrompt.IndexOf("</liked>", StringComparison.Ordinal)]);
@@ -98,7 +98,7 @@ public sealed class RetrievalAgentTests
 
         var chat = new FakeChatClient
         {
-            ResponseCallback = (m, _, _) => Reply(Prompt(m).Contains("Search query:") ? "dog" : "It shows a dog."),
+            ResponseCallback = (m, _, _) => Reply(Prompt(m).Contains("JSON plan:") ? "dog" : "It shows a dog."),
             // The model likes the third-ranked candidate much more than the others.
             ScoreCallback = (m, _, _) => Task.FromResult<IReadOnlyList<double>>(FakeChatClient.ImagesOf(m)[0] == ThirdName ? [0.95, 0.05] : [0.2, 0.8]),
         };

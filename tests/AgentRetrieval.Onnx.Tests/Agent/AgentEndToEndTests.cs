@@ -68,7 +68,9 @@ public sealed class AgentEndToEndTests : IAsyncLifetime
         Assert.Contains("P(Yes) from logits", rerank.Detail);
         Assert.Equal(2, result.Results.Count(r => r.LlmScore is not null));
         Assert.All(result.Results.Where(r => r.LlmScore is not null), r => Assert.Equal(r.RetrievalScore + r.LlmScore!.Value, r.FinalScore, 6));
-        Assert.False(result.Degraded, string.Join("; ", result.Stages.Select(s => s.Detail)));
+        // The tiny model writes no valid JSON plan: only the rewrite falls back to the rules, and says so.
+        Assert.All(result.Stages.Where(s => s.Stage != "rewrite"), s => Assert.False(s.Degraded, s.Detail));
+        Assert.Contains("rules' plan", result.Stages.Single(s => s.Stage == "rewrite").Detail);
     }
 
     [Fact]
