@@ -16,9 +16,10 @@ internal static class IndexCommand
         var folder = new Argument<string>("folder") { Description = "The folder of images to index (recursively)." };
         var rebuild = new Option<bool>("--rebuild") { Description = "Drop the index's vectors first (needed after changing the model)." };
         var codes = new Option<int?>("--codes") { Description = "Also learn and store binary codes of this many bits (ITQ), for 'search --codes'." };
-        var command = new Command("index", "Index a folder of images: new and changed files are embedded, moved files are recognised, deleted ones removed.")
+        var noOcr = new Option<bool>("--no-ocr") { Description = "Skip the text-in-pictures pass (Indexing:Ocr=false)." };
+        var command = new Command("index", "Index a folder of images: new and changed files are embedded (with their date, place and camera), moved files are recognised, deleted ones removed; then the text in the pictures is read.")
         {
-            folder, rebuild, codes,
+            folder, rebuild, codes, noOcr,
         };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
@@ -44,6 +45,12 @@ internal static class IndexCommand
 
             var indexer = new FolderIndexer(encoder, model.Identity, index, settings.Indexing, gazetteer: Places.Gazetteer);
             IndexReport report = await RunWithProgressAsync(indexer, path, json, token);
+            if (result.GetValue(noOcr))
+            {
+                settings.Indexing.Ocr = false;
+            }
+
+            TextPassReport? text = await TextRecognition.RunAsync(settings, index, token);
             if (result.GetValue(codes) is int bits)
             {
                 try
@@ -55,7 +62,7 @@ internal static class IndexCommand
                     throw new SettingsException(ex.Message);
                 }
             }
-            Print(report, json, settings.Indexing.IndexDirectory, model.Identity);
+            Print(report, text, json, settings.Indexing.IndexDirectory, model.Identity);
             return 0;
         }, ct));
         return command;
@@ -111,7 +118,7 @@ internal static class IndexCommand
         return report!;
     }
 
-    private static void Print(IndexReport report, bool json, string indexDirectory, ModelIdentity model)
+    private static void Print(IndexReport report, TextPassReport? text, bool json, string indexDirectory, ModelIdentity model)
     {
         double seconds = Math.Max(report.Elapsed.TotalSeconds, 1e-9);
         if (json)
@@ -130,6 +137,14 @@ internal static class IndexCommand
                 elapsed_seconds = Math.Round(report.Elapsed.TotalSeconds, 3),
                 images_per_second = Math.Round(report.Embedded / seconds, 2),
                 skipped = report.Skipped.Select(s => new { path = s.Path, reason = s.Reason }),
+                text = text is null ? null : new
+                {
+                    recognized = text.Recognized,
+                    with_text = text.WithText,
+                    elapsed_seconds = Math.Round(text.Elapsed.TotalSeconds, 3),
+                    images_per_second = Math.Round(text.Rate, 2),
+                    failed = text.Failed.Select(s => new { path = s.Path, reason = s.Reason }),
+                },
             });
             return;
         }
@@ -138,6 +153,10 @@ internal static class IndexCommand
         Ui.Out.MarkupLine($"  {report.Found} image files: {report.Embedded} embedded ({report.Embedded / seconds:0.0} images/s), " +
             $"{report.Reused} recognised by content (moved, renamed or copied), {report.Unchanged} unchanged, {report.Removed} removed, {report.Skipped.Count} skipped. " +
             $"The index holds {report.IndexedImages} images. ({report.Elapsed.TotalSeconds:0.0}s)");
+        if (text is not null)
+        {
+            Ui.Out.MarkupLine($"  Text in pictures: {text.Recognized} images read ({text.Rate:0.0} images/s), {text.WithText} with text, {text.Failed.Count} failed.");
+        }
         if (report.Skipped.Count > 0)
         {
             var table = new Table().AddColumn("skipped").AddColumn("reason");

@@ -23,4 +23,10 @@ public sealed class IndexingOptions
     /// <summary>The largest file read, in bytes.</summary>
     [Range(1, long.MaxValue)]
     public long MaxFileBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Whether the text in the pictures is recognised (OCR), as a second pass after the vectors.</summary>
+    public bool Ocr { get; set; } = true;
+
+    /// <summary>The PaddleOCR model folder; empty: the models the build placed beside the program.</summary>
+    public string OcrModelDirectory { get; set; } = "";
 }

@@ -1,0 +1,54 @@
+using AgentRetrieval.Indexing;
+using AgentRetrieval.Onnx.Ocr;
+
+namespace AgentRetrieval.Cli.Hosting;
+
+/// <summary>Loads the OCR models and runs the text pass, for the commands that index.</summary>
+internal static class TextRecognition
+{
+    /// <summary>The recogniser, or null when OCR is off (Indexing:Ocr) or its models are missing (said once).</summary>
+    public static PaddleOcrRecognizer? TryLoad(CliSettings settings)
+    {
+        if (!settings.Indexing.Ocr)
+        {
+            return null;
+        }
+
+        string dir = settings.Indexing.OcrModelDirectory is { Length: > 0 } d ? CliSettings.ExpandPath(d) : PaddleOcrFiles.DefaultDirectory;
+        try
+        {
+            return new PaddleOcrRecognizer(PaddleOcrFiles.Find(dir), settings.Clip.IntraOpThreads, settings.Indexing.MaxPixels);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or IOException)
+        {
+            Ui.Info($"note: the text in the pictures is not recognised: {ex.Message} Building from source fetches the PaddleOCR models; Indexing:Ocr=false turns this off.");
+            return null;
+        }
+    }
+
+    /// <summary>Runs the text pass with a progress line every few seconds on standard error.</summary>
+    public static async Task<TextPassReport?> RunAsync(CliSettings settings, EmbeddedImageIndex index, CancellationToken token, bool quiet = false)
+    {
+        using PaddleOcrRecognizer? ocr = TryLoad(settings);
+        if (ocr is null)
+        {
+            return null;
+        }
+
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        long last = -1;
+        var progress = new SynchronousProgress<IndexProgress>(p =>
+        {
+            if (quiet || p.Total == 0 || (p.Done != p.Total && last >= 0 && sw.ElapsedMilliseconds - last < 5000))
+            {
+                return;
+            }
+
+            last = sw.ElapsedMilliseconds;
+            double rate = p.Done / Math.Max(sw.Elapsed.TotalSeconds, 1e-3);
+            double eta = rate > 0 ? (p.Total - p.Done) / rate : 0;
+            Ui.Info($"text in pictures: {p.Done}/{p.Total} images read, {rate:0.0} images/s, about {eta:0}s left");
+        });
+        return await new TextPass(ocr, index, settings.Indexing).RunAsync(progress, token);
+    }
+}
