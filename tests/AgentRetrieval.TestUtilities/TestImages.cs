@@ -30,6 +30,59 @@ public static class TestImages
         return ms.ToArray();
     }
 
+    /// <summary>A JPEG with EXIF: date taken (wall-clock, optional offset), camera, GPS position; any part may be null.</summary>
+    public static byte[] JpegWithExif(byte seed, string? taken, string? make = null, string? model = null, double? lat = null, double? lon = null, string? offset = null, string? createDate = null)
+    {
+        using var image = Image.Load<Rgb24>(Png(48, 32, seed));
+        var exif = new SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifProfile();
+        if (taken is not null)
+        {
+            exif.SetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.DateTimeOriginal, taken);
+        }
+
+        if (createDate is not null)
+        {
+            exif.SetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.DateTimeDigitized, createDate);
+        }
+
+        if (offset is not null)
+        {
+            exif.SetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.OffsetTimeOriginal, offset);
+        }
+
+        if (make is not null)
+        {
+            exif.SetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.Make, make);
+        }
+
+        if (model is not null)
+        {
+            exif.SetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.Model, model);
+        }
+
+        if (lat is double la && lon is double lo)
+        {
+            exif.SetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.GPSLatitudeRef, la >= 0 ? "N" : "S");
+            exif.SetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.GPSLatitude, Dms(Math.Abs(la)));
+            exif.SetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.GPSLongitudeRef, lo >= 0 ? "E" : "W");
+            exif.SetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.GPSLongitude, Dms(Math.Abs(lo)));
+        }
+
+        image.Metadata.ExifProfile = exif;
+        using var ms = new MemoryStream();
+        image.SaveAsJpeg(ms);
+        return ms.ToArray();
+
+        static Rational[] Dms(double deg)
+        {
+            int d = (int)deg;
+            double m = (deg - d) * 60;
+            int mi = (int)m;
+            double s = (m - mi) * 60;
+            return [new Rational((uint)d, 1), new Rational((uint)mi, 1), new Rational((uint)Math.Round(s * 1000), 1000)];
+        }
+    }
+
     /// <summary>A PNG whose header claims a huge size: identify reads it, decoding would allocate gigabytes.</summary>
     public static byte[] BombPng(int width, int height)
     {
