@@ -14,14 +14,31 @@ public sealed partial class ImageSearchPlugin(ImageSearchTools tools, ILogger<Im
     /// <summary>Searches the user's indexed images by description.</summary>
     /// <param name="query">What the image shows.</param>
     /// <param name="top">How many results.</param>
+    /// <param name="from">Taken on or after (2019, 2019-03 or 2019-03-05), or empty.</param>
+    /// <param name="to">Taken on or before, or empty.</param>
+    /// <param name="place">A city or country, or empty.</param>
+    /// <param name="camera">A camera or phone, or empty.</param>
+    /// <param name="text">Words written in the picture, or empty.</param>
+    /// <param name="folder">A folder name in the path, or empty.</param>
     /// <param name="cancellationToken">Cancels.</param>
     [KernelFunction("search_images")]
-    [Description("Searches the user's own photos by a description of what is visible (objects, people, place, colours, action). Returns numbered results with id, score, file and caption, and a session id to refine the search.")]
+    [Description("Searches the user's own photos by a description of what is visible (objects, people, scene, colours, action), with optional filters on date, place, camera, words in the picture and folder (also understood from the description, such as 'beach photos from Lisbon in 2019'). Returns numbered results with id, score, file and caption, and a session id to refine the search.")]
     public Task<ImageSearchResult> SearchImagesAsync(
         [Description("What the wanted image shows, in plain words, for example 'two dogs playing in snow'.")] string query,
         [Description("How many results to return (1-20).")] int top = 5,
+        [Description("Taken on or after this date: '2019', '2019-03' or '2019-03-05'. Empty for no limit.")] string from = "",
+        [Description("Taken on or before this date, same forms. Empty for no limit.")] string to = "",
+        [Description("Taken in this city or country, for example 'Lisbon' or 'Japan'. Empty for anywhere.")] string place = "",
+        [Description("Taken with this camera or phone, for example 'Nikon' or 'iPhone'. Empty for any.")] string camera = "",
+        [Description("Words written in the picture (signs, documents, receipts). Empty for none.")] string text = "",
+        [Description("A folder name the photo's path contains. Empty for any.")] string folder = "",
         CancellationToken cancellationToken = default) =>
-        RunAsync("search_images", () => tools.SearchImagesAsync(query, top, cancellationToken));
+        RunAsync("search_images", () => tools.SearchImagesAsync(query, Filters(from, to, place, camera, text, folder), top, cancellationToken));
+
+    private static Planning.ExplicitFilters Filters(string from, string to, string place, string camera, string text, string folder) =>
+        new(Empty(from), Empty(to), Empty(place), Empty(camera), Empty(text), Empty(folder));
+
+    private static string? Empty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     /// <summary>Refines an earlier search with the user's feedback.</summary>
     /// <param name="session">The session id that search_images returned.</param>

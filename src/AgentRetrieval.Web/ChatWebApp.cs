@@ -87,6 +87,23 @@ public static class ChatWebApp
             return Results.NoContent();
         });
 
+        app.MapPost("/api/sessions/{sessionId}/filters/drop", (string sessionId, DropFilterRequest request) =>
+        {
+            WebSession? s = sessions.Get(sessionId);
+            if (s is null)
+            {
+                return Expired();
+            }
+
+            if (request.Kind is not ("date" or "place" or "camera" or "folder" or "text"))
+            {
+                return Problem(400, "kind must be date, place, camera, folder or text.");
+            }
+
+            s.Search.DroppedFilters.Add(request.Kind);
+            return Results.NoContent();
+        });
+
         app.MapPost("/api/sessions/{sessionId}/feedback", (string sessionId, FeedbackRequest request) =>
         {
             WebSession? s = sessions.Get(sessionId);
@@ -198,13 +215,13 @@ public static class ChatWebApp
                             await SendAsync(response, "stage", Stage(stage.Report), aborted);
                             break;
                         case CandidatesRetrieved candidates:
-                            await SendAsync(response, "candidates", new { results = ResultItems(candidates.Candidates) }, aborted);
+                            await SendAsync(response, "candidates", new { results = ResultItems(candidates.Candidates, deps.Index) }, aborted);
                             break;
                         case AnswerDelta delta:
                             await SendAsync(response, "delta", new { text = delta.Text }, aborted);
                             break;
                         case TurnCompleted done:
-                            await SendAsync(response, "result", Result(done.Result), aborted);
+                            await SendAsync(response, "result", Result(done.Result, deps.Index), aborted);
                             break;
                     }
                 }
@@ -295,9 +312,12 @@ public static class ChatWebApp
 
     private static object Stage(StageReport s) => new { stage = s.Stage, ran = s.Ran, degraded = s.Degraded, detail = s.Detail, ms = Math.Round(s.Elapsed.TotalMilliseconds, 1) };
 
-    private static object Result(AgentTurnResult r) => new
+    private static object Result(AgentTurnResult r, EmbeddedImageIndex index) => new
     {
         query = r.Query,
+        plan = r.Plan.Describe(),
+        chips = Chips(r.Plan),
+        totalMatches = r.TotalMatches,
         answer = r.Answer,
         reason = r.Reason,
         noMatch = r.NoMatch,
@@ -305,18 +325,63 @@ public static class ChatWebApp
         degraded = r.Degraded,
         pick = r.Pick?.Id,
         stages = r.Stages.Select(Stage),
-        results = ResultItems(r.Results),
+        results = ResultItems(r.Results, index),
     };
 
-    private static IEnumerable<object> ResultItems(IReadOnlyList<RankedImage> results) => results.Select((x, i) => new
+    /// <summary>The active plan as removable chips: kind (what a removal drops) and a label.</summary>
+    private static List<object> Chips(Planning.SearchPlan plan)
     {
-        rank = i + 1,
-        id = x.Id,
-        name = Path.GetFileName(x.Path),
-        score = Math.Round(x.FinalScore, 4),
-        retrieval = Math.Round(x.RetrievalScore, 4),
-        llm = x.LlmScore,
-        caption = x.Caption,
+        var chips = new List<object>();
+        if (plan.Date is { } d)
+        {
+            chips.Add(new { kind = "date", label = $"{d.Label} ({d.IsoRange})" });
+        }
+
+        if (plan.Place is { } p)
+        {
+            chips.Add(new { kind = "place", label = p.DisplayName + (p.AlsoAWord ? " (also a word)" : "") });
+        }
+
+        if (plan.Camera is { } c)
+        {
+            chips.Add(new { kind = "camera", label = c.DisplayName });
+        }
+
+        if (plan.Folder is { } f)
+        {
+            chips.Add(new { kind = "folder", label = "folder " + f });
+        }
+
+        foreach (string t in plan.TextInImage)
+        {
+            chips.Add(new { kind = "text", label = $"text \"{t}\"" });
+        }
+
+        foreach (string n in plan.NegativeTerms)
+        {
+            chips.Add(new { kind = "negative", label = "not " + n });
+        }
+
+        return chips;
+    }
+
+    private static IEnumerable<object> ResultItems(IReadOnlyList<RankedImage> results, EmbeddedImageIndex index) => results.Select((x, i) =>
+    {
+        Search.PhotoDetails? d = Search.PhotoDetails.Of(index, x.Id);
+        return new
+        {
+            rank = i + 1,
+            id = x.Id,
+            name = Path.GetFileName(x.Path),
+            score = Math.Round(x.FinalScore, 4),
+            retrieval = Math.Round(x.RetrievalScore, 4),
+            llm = x.LlmScore,
+            caption = x.Caption,
+            taken = d?.TakenAtIso,
+            place = d?.Place,
+            camera = d?.Camera,
+            text = d?.Text,
+        };
     });
 
     private static async Task SendAsync(HttpResponse response, string name, object data, CancellationToken cancellationToken)
@@ -334,6 +399,10 @@ public sealed record TurnRequest(string? Message);
 /// <param name="Id">The catalogue id.</param>
 /// <param name="Kind">like, dislike or more.</param>
 public sealed record FeedbackRequest(long Id, string Kind);
+
+/// <summary>A filter to drop from the session's plan.</summary>
+/// <param name="Kind">date, place, camera, folder or text.</param>
+public sealed record DropFilterRequest(string Kind);
 
 /// <summary>A folder to index.</summary>
 /// <param name="Folder">An absolute path inside a configured folder.</param>

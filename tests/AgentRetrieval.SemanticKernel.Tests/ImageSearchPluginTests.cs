@@ -86,7 +86,7 @@ public sealed class ImageSearchPluginTests : IDisposable
         ImageSearchPlugin plugin = kernel.Services.GetRequiredService<ImageSearchPlugin>();
         await plugin.IndexFolderAsync(Path.Combine(SharedFixtures.Data, "demo-gallery"), TestContext.Current.CancellationToken);
 
-        ImageSearchResult first = await plugin.SearchImagesAsync("coins", 5, TestContext.Current.CancellationToken);
+        ImageSearchResult first = await plugin.SearchImagesAsync("coins", 5, cancellationToken: TestContext.Current.CancellationToken);
         string session = first.Text[(first.Text.IndexOf("(session ", StringComparison.Ordinal) + 9)..].Split(')')[0];
         ImageSearchResult refined = await plugin.RefineSearchAsync(session, "2", "1", "", 5, TestContext.Current.CancellationToken);
         ImageSearchResult bad = await plugin.RefineSearchAsync("nope", "", "", "x", 5, TestContext.Current.CancellationToken);
@@ -116,4 +116,23 @@ public sealed class ImageSearchPluginTests : IDisposable
     }
 
     public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task SearchImages_Filters_AppliedAndHonestWhenNothingMatches()
+    {
+        Kernel kernel = BuildKernel(new FakeChatClient());
+        ImageSearchPlugin plugin = kernel.Services.GetRequiredService<ImageSearchPlugin>();
+        await plugin.IndexFolderAsync(Path.Combine(SharedFixtures.Data, "demo-gallery"), TestContext.Current.CancellationToken);
+
+        ImageSearchResult none = await plugin.SearchImagesAsync("", 5, from: "2030", cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Contains("No photos match these filters: taken 2030", none.Text);
+        Assert.DoesNotContain("1. id=", none.Text);
+
+        ImageSearchResult folder = await plugin.SearchImagesAsync("", 5, folder: "demo-gallery", cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Contains("photos match the filters", folder.Text);
+        Assert.Contains("1. id=", folder.Text);
+
+        ImageSearchResult bad = await plugin.SearchImagesAsync("a dog", 5, from: "last tuesday", cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Contains("from takes a date", bad.Text);
+    }
 }

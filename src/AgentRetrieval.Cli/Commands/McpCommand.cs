@@ -46,7 +46,7 @@ internal static class McpCommand
             using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
             var prompts = new FilePromptProvider(FilePromptProvider.DefaultDirectory);
             settings.Agent.Clarify = false;
-            var agent = new RetrievalAgent(text, images, index, model.Identity, prompts, settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels);
+            var agent = new RetrievalAgent(text, images, index, model.Identity, prompts, settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels, gazetteer: Places.Gazetteer);
             var tools = new ImageSearchTools(agent, index, images, model.Identity, prompts, settings.Indexing, toolOptions, chat);
 
             HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

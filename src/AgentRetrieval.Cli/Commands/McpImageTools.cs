@@ -10,12 +10,20 @@ namespace AgentRetrieval.Cli.Commands;
 internal sealed class McpImageTools(ImageSearchTools tools)
 {
     [McpServerTool(Name = "search_images", ReadOnly = true)]
-    [Description("Searches the user's own photos by a description of what is visible (objects, people, place, colours, action). Returns numbered results with id, score, file and caption, thumbnails, and a session id to refine the search.")]
+    [Description("Searches the user's own photos by a description of what is visible (objects, people, scene, colours, action), with optional filters on date, place, camera, words in the picture and folder (also understood from the description, such as 'beach photos from Lisbon in 2019'). Returns numbered results with id, score, file and caption, thumbnails, and a session id to refine the search.")]
     public async Task<CallToolResult> SearchImagesAsync(
         [Description("What the wanted image shows, for example 'two dogs playing in snow'.")] string query,
         [Description("How many results (1-20).")] int top = 5,
+        [Description("Taken on or after this date: '2019', '2019-03' or '2019-03-05'. Empty for no limit.")] string from = "",
+        [Description("Taken on or before this date, same forms. Empty for no limit.")] string to = "",
+        [Description("Taken in this city or country, for example 'Lisbon' or 'Japan'. Empty for anywhere.")] string place = "",
+        [Description("Taken with this camera or phone, for example 'Nikon' or 'iPhone'. Empty for any.")] string camera = "",
+        [Description("Words written in the picture (signs, documents, receipts). Empty for none.")] string text = "",
+        [Description("A folder name the photo's path contains. Empty for any.")] string folder = "",
         CancellationToken cancellationToken = default) =>
-        Convert(await tools.SearchImagesAsync(query, top, cancellationToken));
+        Convert(await tools.SearchImagesAsync(query, new Planning.ExplicitFilters(Empty(from), Empty(to), Empty(place), Empty(camera), Empty(text), Empty(folder)), top, cancellationToken));
+
+    private static string? Empty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     [McpServerTool(Name = "refine_search", ReadOnly = true)]
     [Description("Refines an earlier search with feedback: result numbers the user likes or dislikes, and/or new words.")]

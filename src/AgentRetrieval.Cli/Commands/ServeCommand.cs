@@ -38,7 +38,7 @@ internal static class ServeCommand
             var images = model.Images;
             using EmbeddedImageIndex index = await CommandServices.OpenTargetAsync(settings, result.GetValue(target), model, token);
             using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
-            var agent = new RetrievalAgent(text, images, index, model.Identity, new FilePromptProvider(FilePromptProvider.DefaultDirectory), settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels);
+            var agent = new RetrievalAgent(text, images, index, model.Identity, new FilePromptProvider(FilePromptProvider.DefaultDirectory), settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels, gazetteer: Places.Gazetteer);
             var deps = new ChatWebDependencies(agent, index, model.Identity,
                 web.IndexableFolders.Count == 0 ? null : () => new FolderIndexer(images, model.Identity, index, settings.Indexing, gazetteer: Places.Gazetteer),
                 chat is null ? "none" : settings.Llm.ModelDirectory + settings.Llm.Endpoint, settings.Indexing.MaxPixels);

@@ -140,7 +140,7 @@ public sealed class RetrievalAgent
             throw new ArgumentException($"The message has {text.Length} characters; the limit is {_options.MaxMessageCharacters} (Agent:MaxMessageCharacters).", nameof(message));
         }
 
-        bool hasSomething = text.Length > 0 || session.Turns.Any(t => t.Role == DialogueRole.User) || session.QueryImage is not null
+        bool hasSomething = text.Length > 0 || session.Turns.Any(t => t.Role == DialogueRole.User) || session.QueryImage is not null || session.Filters is { Any: true }
             || session.Liked.Count > 0 || session.MoreLike.Count > 0;
         if (!hasSomething)
         {
@@ -178,6 +178,11 @@ public sealed class RetrievalAgent
             rewrite = failure is null
                 ? new StageReport("rewrite", true, false, "LLM plan: " + plan.Describe(), _time.GetElapsedTime(t0))
                 : new StageReport("rewrite", true, true, $"{failure} → rules' plan: {plan.Describe()}", _time.GetElapsedTime(t0));
+        }
+
+        if (session.Filters is { } explicitFilters)
+        {
+            plan = explicitFilters.Apply(plan, planContext);
         }
 
         string query = plan.VisualQuery;

@@ -38,6 +38,9 @@ public sealed class SearchSession
     /// <summary>The folders this session searches (empty: the whole index).</summary>
     public IReadOnlyList<string> Scope { get; set; } = [];
 
+    /// <summary>Filters given as parameters (plugin, MCP, command line); they replace what the words say.</summary>
+    public Planning.ExplicitFilters? Filters { get; set; }
+
     /// <summary>Filters the user dropped ("date", "place", "camera", "folder", "text"); a new request that sets one brings it back.</summary>
     public HashSet<string> DroppedFilters { get; } = new(StringComparer.Ordinal);
 
@@ -90,6 +93,7 @@ public sealed class SearchSession
         _moreLike.Clear();
         QueryImage = null;
         DroppedFilters.Clear();
+        Filters = null;
         LastResults = [];
         LastTurn = null;
         AskedClarifyingQuestion = false;

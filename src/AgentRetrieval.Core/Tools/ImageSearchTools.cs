@@ -72,15 +72,35 @@ public sealed class ImageSearchTools
     /// <param name="query">What to look for.</param>
     /// <param name="top">How many results (capped).</param>
     /// <param name="cancellationToken">Cancels.</param>
-    public async Task<ToolResult> SearchImagesAsync(string query, int top = 5, CancellationToken cancellationToken = default)
+    public Task<ToolResult> SearchImagesAsync(string query, int top = 5, CancellationToken cancellationToken = default) =>
+        SearchImagesAsync(query, null, top, cancellationToken);
+
+    /// <summary>Searches the indexed images with explicit filters, and starts a session that refine_search can continue.</summary>
+    /// <param name="query">What to look for (may be empty when filters are given).</param>
+    /// <param name="filters">Explicit filters (date range, place, camera, text in the picture, folder, order), or null.</param>
+    /// <param name="top">How many results (capped).</param>
+    /// <param name="cancellationToken">Cancels.</param>
+    public async Task<ToolResult> SearchImagesAsync(string query, Planning.ExplicitFilters? filters, int top = 5, CancellationToken cancellationToken = default)
     {
-        if (string.IsNullOrWhiteSpace(query))
+        if (string.IsNullOrWhiteSpace(query) && filters is not { Any: true })
         {
-            return ToolResult.Fail("the query is empty; describe the image to find.");
+            return ToolResult.Fail("the query is empty; describe the image to find, or give a filter (from, to, place, camera, text, folder).");
+        }
+
+        if (filters is { Any: true })
+        {
+            try
+            {
+                filters.Apply(new Planning.SearchPlan(), _agent.Searcher.Context());
+            }
+            catch (ArgumentException ex)
+            {
+                return ToolResult.Fail(ex.Message);
+            }
         }
 
         SweepSessions();
-        var session = new SearchSession();
+        var session = new SearchSession { Filters = filters, Scope = [.. _options.ReadableFolders] };
         var gate = new SemaphoreSlim(1, 1);
         _sessions[session.Id] = (session, _time.GetUtcNow(), gate);
         return await RunAsync(session, gate, query, top, "Results", cancellationToken);
@@ -235,7 +255,10 @@ public sealed class ImageSearchTools
             int k = Math.Clamp(top, 1, _options.MaxResults);
             string header = r.ClarifyingQuestion is { } q
                 ? $"The agent asks a clarifying question: \"{Clean(q, 300)}\" Answer it with refine_search (feedback = the answer)."
+                : r.Plan.HasFilters && r.TotalMatches == 0 ? "No photos match these filters: " + string.Join(", ", r.Plan.DescribeFilters()) + "."
+                : r.Plan.IsFilterOnly ? $"{r.TotalMatches} photos match the filters ({string.Join(", ", r.Plan.DescribeFilters())}); newest first."
                 : r.NoMatch ? "Nothing here matches well; the closest images follow." : $"Pick: result 1. {Clean(r.Reason, 300)}";
+            header = $"Plan: {Clean(r.Plan.Describe(), 400)}\n" + header;
             return await FormatAsync(title, session.Id, [.. r.Results.Take(k)], header + (r.Degraded ? " (degraded: some stages fell back)" : ""), cancellationToken);
         }
         catch (ArgumentException ex)
@@ -276,6 +299,29 @@ public sealed class ImageSearchTools
             if (r.Caption is { Length: > 0 } caption)
             {
                 sb.Append(" caption=\"").Append(Clean(caption, 200)).Append('"');
+            }
+
+            if (Search.PhotoDetails.Of(_index, r.Id) is { } d)
+            {
+                if (d.TakenAtIso is { } taken)
+                {
+                    sb.Append(" taken=").Append(taken);
+                }
+
+                if (d.Place is { } place)
+                {
+                    sb.Append(" place=\"").Append(Clean(place, 100)).Append('"');
+                }
+
+                if (d.Camera is { } camera)
+                {
+                    sb.Append(" camera=\"").Append(Clean(camera, 80)).Append('"');
+                }
+
+                if (d.Text is { } text)
+                {
+                    sb.Append(" text=\"").Append(Clean(text, 200)).Append('"');
+                }
             }
 
             if (images.Count < _options.MaxImages)

@@ -112,6 +112,7 @@ async function turn(message) {
         stagesLine.textContent = `Stages: ${stageSummary(r.stages)}${r.degraded ? " — degraded: some stages fell back" : ""}`;
         answer.append(stagesLine);
         setStatus(`Stages: ${stageSummary(r.stages)}${r.degraded ? " (degraded)" : ""}`);
+        renderChips(r.chips || []);
         renderResults(r);
         delete $("results").dataset.provisional;
         document.body.dataset.firstGridMs = String(Math.round(firstTokenAt.candidates || 0));
@@ -133,6 +134,37 @@ async function turn(message) {
   }
 }
 
+function renderChips(chips) {
+  let bar = $("chips");
+  if (!bar) {
+    bar = document.createElement("div");
+    bar.id = "chips";
+    bar.setAttribute("aria-label", "Active search plan");
+    $("results").before(bar);
+  }
+  bar.replaceChildren();
+  for (const chip of chips) {
+    const el = document.createElement("span");
+    el.className = "chip";
+    el.dataset.kind = chip.kind;
+    el.textContent = chip.label;
+    if (chip.kind !== "negative") {
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.textContent = "×";
+      remove.setAttribute("aria-label", `Remove the filter ${chip.label}`);
+      remove.addEventListener("click", async () => {
+        try {
+          await api(`/api/sessions/${state.sessionId}/filters/drop`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ kind: chip.kind }) });
+          await turn("");
+        } catch (e) { showError(`Could not remove the filter: ${e.message}`); }
+      });
+      el.append(remove);
+    }
+    bar.append(el);
+  }
+}
+
 function renderResults(r) {
   const grid = $("results");
   grid.replaceChildren();
@@ -146,6 +178,7 @@ function renderResults(r) {
     card.querySelector(".rank").textContent = `#${item.rank}`;
     card.querySelector(".score").textContent = `score ${item.score.toFixed(3)}${item.llm != null ? ` · LLM ${item.llm.toFixed(2)}` : ""}`;
     card.querySelector(".name").textContent = item.name;
+    card.querySelector(".facts").textContent = [item.taken ? item.taken.slice(0, 10) : null, item.place, item.camera].filter(Boolean).join(" · ");
     card.querySelector(".caption").textContent = item.caption || "";
     if (r.pick === item.id) {
       card.classList.add("pick");
