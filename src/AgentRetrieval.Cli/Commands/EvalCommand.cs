@@ -15,7 +15,8 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var dataset = new Argument<string>("dataset") { Description = "A folder with images/ and captions.json, or a Karpathy dataset_*.json file." };
+        var dataset = new Argument<string?>("dataset") { Description = "A folder with images/ and captions.json, or a Karpathy dataset_*.json file.", Arity = ArgumentArity.ZeroOrOne };
+        var plans = new Option<string?>("--plans") { Description = "Run the labelled search-plan requests (default: the set that ships with the program) and print the table.", Arity = ArgumentArity.ZeroOrOne };
         var split = new Option<string?>("--split") { Description = "The split to evaluate (default: dev, else test)." };
         var images = new Option<string?>("--images") { Description = "For a Karpathy file: the image folder." };
         var codes = new Option<string?>("--codes") { Description = "Also evaluate ITQ binary codes of these lengths, e.g. 16,32,64,128,256." };
@@ -25,13 +26,19 @@ internal static class EvalCommand
         var rerankQueries = new Option<int>("--rerank-queries") { Description = "Queries for --rerank (each costs LLM calls).", DefaultValueFactory = _ => 20 };
         var command = new Command("eval", "Measure retrieval: text→image and image→text R@1/5/10, median rank, MAP, latency; binary codes, dialogue rounds, rerank.")
         {
-            dataset, split, images, codes, dialogue, rerank, llm, rerankQueries,
+            dataset, split, images, codes, dialogue, rerank, llm, rerankQueries, plans,
         };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
             bool json = result.GetValue(CommandLine.Json);
-            EvalDataset set = EvalDataset.Load(result.GetValue(dataset)!, result.GetValue(images));
+            if (result.GetResult(plans) is not null)
+            {
+                return PlanEval.Run(result.GetValue(plans), json);
+            }
+
+            string datasetPath = result.GetValue(dataset) ?? throw new SettingsException("Give a dataset (a folder with images/ and captions.json, or a Karpathy file), or --plans.");
+            EvalDataset set = EvalDataset.Load(datasetPath, result.GetValue(images));
             string chosen = result.GetValue(split) ?? (set.Split("dev").Count > 0 ? "dev" : "test");
             int[] bits = ParseBits(result.GetValue(codes));
             string? strategy = result.GetValue(rerank);
