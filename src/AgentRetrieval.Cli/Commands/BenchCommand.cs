@@ -25,9 +25,10 @@ internal static class BenchCommand
         var hnswMax = new Option<int>("--hnsw-max-vectors") { Description = "Build USearch HNSW only up to this many vectors (its build is single-threaded and slow).", DefaultValueFactory = _ => 100_000 };
         var images = new Option<string?>("--images") { Description = "Folder of images for the indexing-throughput and agent-turn measurements (default: 48 synthetic photos)." };
         var llm = new Option<string?>("--llm") { Description = "Multimodal LLM folder for the agent-turn measurement." };
+        var filtered = new Option<int>("--filtered") { Description = "Photos in the real catalogue for the filtered-search measurement (0 skips it).", DefaultValueFactory = _ => 100_000 };
         var command = new Command("bench", "Measure search latency, recall and memory for exact, binary-shortlist and HNSW search; indexing throughput; agent turns by stage.")
         {
-            sizes, dims, queries, bits, shortlist, hnswMax, images, llm,
+            sizes, dims, queries, bits, shortlist, hnswMax, images, llm, filtered,
         };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
@@ -59,6 +60,13 @@ internal static class BenchCommand
                 Ui.Info($"{n:N0} vectors of {d} dimensions:");
                 results.Add(BenchRunner.Run(n, d, result.GetValue(queries), b, result.GetValue(shortlist), n <= result.GetValue(hnswMax), bandwidth, Ui.Info));
                 GC.Collect();
+            }
+
+            FilteredSearchBench.Result? filteredResult = null;
+            if (result.GetValue(filtered) is > 0 and int fn)
+            {
+                Ui.Info($"filtered search: a catalogue of {fn:N0} photos, with and without a 10% date filter:");
+                filteredResult = FilteredSearchBench.Run(fn, d, Math.Min(result.GetValue(queries), 50), Ui.Info);
             }
 
             object? indexing = null, agentTurn = null;
@@ -110,6 +118,20 @@ internal static class BenchCommand
                         note = m.Note,
                     }),
                 }),
+                filtered_search = filteredResult is null ? null : new
+                {
+                    vectors = filteredResult.Vectors,
+                    dimensions = filteredResult.Dimensions,
+                    catalogue_build_seconds = Math.Round(filteredResult.BuildSeconds, 1),
+                    filter = "one year of ten (date range)",
+                    filtered_matches = filteredResult.FilteredMatches,
+                    exact_unfiltered_p50_ms = Math.Round(filteredResult.ExactP50Ms, 3),
+                    filtered_p50_ms = Math.Round(filteredResult.FilteredP50Ms, 3),
+                    filter_match_p50_ms = Math.Round(filteredResult.MatchP50Ms, 3),
+                    filter_only_listing_p50_ms = Math.Round(filteredResult.ListingP50Ms, 3),
+                    pre_filter_recall_at_128 = Math.Round(filteredResult.FilteredRecallAt128, 4),
+                    post_filter_recall_at_128 = Math.Round(filteredResult.PostFilterRecallAt128, 4),
+                },
                 indexing,
                 agent_turn = agentTurn,
                 total_seconds = Math.Round(total.Elapsed.TotalSeconds, 1),
@@ -138,6 +160,11 @@ internal static class BenchCommand
             }
 
             Ui.Out.Write(table);
+            if (report.filtered_search is { } fs)
+            {
+                Ui.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"filtered search, {fs.vectors:N0} photos, {fs.filter} ({fs.filtered_matches:N0} match): unfiltered p50 {fs.exact_unfiltered_p50_ms} ms; filtered p50 {fs.filtered_p50_ms} ms (of which the filter {fs.filter_match_p50_ms} ms), recall@128 {fs.pre_filter_recall_at_128} (a post-filter would reach {fs.post_filter_recall_at_128}); filter-only listing p50 {fs.filter_only_listing_p50_ms} ms."));
+            }
             foreach (var s in report.sizes)
             {
                 foreach (string skipped in s.skipped)

@@ -205,9 +205,10 @@ public sealed partial class EmbeddedImageIndex
 
         Snapshot s = GetSnapshot();
         var result = new HashSet<long>();
+        DateBounds bounds = DateBounds.Of(filter.Date);
         for (int row = 0; row < s.Ids.Length; row++)
         {
-            if (Matches(s, row, filter))
+            if (Matches(s, row, filter, bounds))
             {
                 result.Add(s.Ids[row]);
             }
@@ -216,7 +217,29 @@ public sealed partial class EmbeddedImageIndex
         return result;
     }
 
-    private static bool Matches(Snapshot s, int row, CatalogFilter f)
+    /// <summary>A date filter as tick bounds for each hemisphere, computed once per query rather than per photo.</summary>
+    private readonly record struct DateBounds(long NorthFrom, long NorthTo, long SouthFrom, long SouthTo)
+    {
+        public static DateBounds Of(DateFilter? date)
+        {
+            if (date is null)
+            {
+                return new(long.MinValue, long.MaxValue, long.MinValue, long.MaxValue);
+            }
+
+            (DateOnly? nf, DateOnly? nt) = date.RangeAt(null);
+            (DateOnly? sf, DateOnly? st) = date.RangeAt(-1);
+            static long From(DateOnly? d) => d?.ToDateTime(TimeOnly.MinValue).Ticks ?? long.MinValue;
+            static long To(DateOnly? d) => d?.ToDateTime(TimeOnly.MaxValue).Ticks ?? long.MaxValue;
+            return new(From(nf), To(nt), From(sf), To(st));
+        }
+
+        public bool Contains(long ticks, float lat) => lat < 0 ? ticks >= SouthFrom && ticks <= SouthTo : ticks >= NorthFrom && ticks <= NorthTo;
+    }
+
+    private static bool Matches(Snapshot s, int row, CatalogFilter f) => Matches(s, row, f, DateBounds.Of(f.Date));
+
+    private static bool Matches(Snapshot s, int row, CatalogFilter f, DateBounds bounds)
     {
         PhotoFacts facts = s.Facts;
         if (facts.Taken.Length != s.Ids.Length)
@@ -228,7 +251,7 @@ public sealed partial class EmbeddedImageIndex
         if (f.Date is not null)
         {
             long ticks = facts.Taken[row];
-            if (ticks == 0 || !f.Date.Matches(new DateTime(ticks), float.IsNaN(lat) ? null : lat))
+            if (ticks == 0 || !bounds.Contains(ticks, lat))
             {
                 return false;
             }
@@ -310,9 +333,10 @@ public sealed partial class EmbeddedImageIndex
         ArgumentNullException.ThrowIfNull(filter);
         Snapshot s = GetSnapshot();
         var rows = new List<int>();
+        DateBounds bounds = DateBounds.Of(filter.Date);
         for (int row = 0; row < s.Ids.Length; row++)
         {
-            if (filter.IsEmpty || Matches(s, row, filter))
+            if (filter.IsEmpty || Matches(s, row, filter, bounds))
             {
                 rows.Add(row);
             }
