@@ -63,6 +63,7 @@ internal static partial class ChatCommand
                 : $"LLM: {settings.Llm.ModelDirectory}{settings.Llm.Endpoint} · rerank: {settings.Agent.RerankStrategy}, top {settings.Agent.RerankTopN}.");
             Ui.Info(Help);
             string? scopeFolder = result.GetValue(target) is { } t && Directory.Exists(t) && !EmbeddedImageIndex.Exists(t) ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(t)) : null;
+            await using TextRecognition.BackgroundPass textPass = TextRecognition.StartInBackground(settings, index, token);
             await LoopAsync(agent, index, json, scopeFolder, token);
             return 0;
         }, ct));

@@ -45,6 +45,7 @@ internal static class ServeCommand
             string listen = result.GetValue(urls)!;
             WebApplication app = ChatWebApp.Build(deps, web, listen, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
             Ui.Info($"AgentRetrieval chat page: {listen} ({index.Count} images; Ctrl+C to stop)");
+            await using TextRecognition.BackgroundPass textPass = TextRecognition.StartInBackground(settings, index, token);
             await app.StartAsync(token);
             try
             {

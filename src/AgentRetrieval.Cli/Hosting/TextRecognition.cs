@@ -26,6 +26,49 @@ internal static class TextRecognition
         }
     }
 
+    /// <summary>
+    /// Starts the text pass in the background (for chat and serve: search works at once, text fills in); dispose the
+    /// handle to stop it and wait for the image in flight.
+    /// </summary>
+    public static BackgroundPass StartInBackground(CliSettings settings, EmbeddedImageIndex index, CancellationToken token)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
+        Task task = Task.Run(async () =>
+        {
+            TextPassReport? report = await RunAsync(settings, index, cts.Token, quiet: true);
+            if (report is { Recognized: > 0 })
+            {
+                Ui.Info($"(text in pictures: {report.Recognized} images read, {report.WithText} with text)");
+            }
+        }, cts.Token);
+        return new BackgroundPass(cts, task);
+    }
+
+    /// <summary>A pass running in the background.</summary>
+    internal sealed class BackgroundPass(CancellationTokenSource cts, Task task) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await cts.CancelAsync();
+            try
+            {
+                await task;
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped on purpose; the next run resumes where it was.
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+            {
+                Ui.Info($"note: the text-in-pictures pass stopped: {ex.Message}");
+            }
+            finally
+            {
+                cts.Dispose();
+            }
+        }
+    }
+
     /// <summary>Runs the text pass with a progress line every few seconds on standard error.</summary>
     public static async Task<TextPassReport?> RunAsync(CliSettings settings, EmbeddedImageIndex index, CancellationToken token, bool quiet = false)
     {

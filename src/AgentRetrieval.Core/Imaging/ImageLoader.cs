@@ -50,6 +50,12 @@ public static class ImageLoader
         {
             throw new InvalidImageException($"The image header is corrupt: {ex.Message}", ex);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // A hostile header can make the decoder itself fail (a JPEG without a frame header gives a
+            // NullReferenceException in ImageSharp 2.1): one bad file, never a crash.
+            throw new InvalidImageException($"The image header cannot be read (the decoder failed with {ex.GetType().Name}); the file is corrupt or of an unsupported kind.", ex);
+        }
 
         if (info is null || format is null)
         {
@@ -104,6 +110,10 @@ public static class ImageLoader
         catch (Exception ex) when (ex is ImageFormatException or NotSupportedException or InvalidOperationException or ArgumentException or IndexOutOfRangeException or EndOfStreamException or InvalidMemoryOperationException)
         {
             throw new InvalidImageException($"The image data is corrupt or truncated: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            throw new InvalidImageException($"The image data cannot be decoded (the decoder failed with {ex.GetType().Name}); the file is corrupt.", ex);
         }
 
         try

@@ -59,6 +59,14 @@ public sealed class ClipImagePreprocessor
         if (_config.DoResize)
         {
             (int w, int h) = ResizedSize(image.Width, image.Height, _config.ShortestEdge);
+            if (_config.DoCenterCrop && (w > 4 * Width || h > 4 * Height))
+            {
+                // A very wide or tall image: resizing it whole would upscale its long side to millions of pixels
+                // (28,000×1 → 6.3 million × 224). Only the centre survives the crop, so cut the original down to that
+                // centre (with a margin for the resampling kernel) first: the same pixels, bounded work.
+                CropToCentreWindow(image, ref w, ref h);
+            }
+
             if (w != image.Width || h != image.Height)
             {
                 image.Mutate(x => x.Resize(new ResizeOptions
@@ -150,5 +158,39 @@ public sealed class ClipImagePreprocessor
         }
 
         return ((int)((long)shortestEdge * width / height), shortestEdge);
+    }
+
+    /// <summary>
+    /// Cuts the original to the part of it that the centre crop keeps after resizing to (<paramref name="w"/>,
+    /// <paramref name="h"/>), plus a margin for the kernel, and gives the size that part resizes to.
+    /// </summary>
+    private void CropToCentreWindow(Image<Rgb24> image, ref int w, ref int h)
+    {
+        double sx = w / (double)image.Width, sy = h / (double)image.Height;
+        (int x0, int x1) = Window(image.Width, w, Width, sx);
+        (int y0, int y1) = Window(image.Height, h, Height, sy);
+        if (x1 - x0 == image.Width && y1 - y0 == image.Height)
+        {
+            return;
+        }
+
+        image.Mutate(x => x.Crop(new Rectangle(x0, y0, x1 - x0, y1 - y0)));
+        w = Math.Max(Width, (int)Math.Round((x1 - x0) * sx));
+        h = Math.Max(Height, (int)Math.Round((y1 - y0) * sy));
+    }
+
+    private static (int Start, int End) Window(int source, int resized, int crop, double scale)
+    {
+        if (resized <= crop * 2)
+        {
+            return (0, source);
+        }
+
+        int margin = (int)Math.Ceiling(4 / Math.Min(scale, 1.0)) + 2;
+        double left = (resized - crop) / 2 / scale, right = ((resized + crop) / 2.0) / scale;
+        int start = Math.Max(0, (int)Math.Floor(left) - margin), end = Math.Min(source, (int)Math.Ceiling(right) + margin);
+        // Keep the window centred, so the centre crop of its resized copy is the centre crop of the whole.
+        int half = Math.Min((source / 2) - start, end - (source / 2));
+        return ((source / 2) - half, (source / 2) + half);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AgentRetrieval.Imaging;
 using AgentRetrieval.Onnx.Clip;
+using SixLabors.ImageSharp.Processing;
 
 namespace AgentRetrieval.Tests.Clip;
 
@@ -49,5 +50,51 @@ public sealed class ClipImagePreprocessorTests
         var ex = Assert.Throws<InvalidImageException>(() => preprocessor.Preprocess(data, new float[preprocessor.TensorLength]));
 
         Assert.Contains("megapixels", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(3000, 40)]
+    [InlineData(30, 2600)]
+    public void Preprocess_VeryWideOrTallImage_CentreWindowGivesTheFullPathsPixels(int width, int height)
+    {
+        // Wide enough for the bounded path (resized long side over 4 × 224), small enough to run the full path too.
+        var preprocessor = new ClipImagePreprocessor(ClipImageProcessorConfig.Load(Path.Combine(SharedFixtures.ClipTiny, "preprocessor_config.json")));
+        using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(width, height);
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+            {
+                image[x, y] = new((byte)(x * 7), (byte)(y * 11), (byte)((x + y) * 3));
+            }
+        }
+
+        float[] bounded = new float[preprocessor.TensorLength];
+        preprocessor.Preprocess(image.Clone(), bounded);
+
+        // The reference: resize the whole image, then centre-crop.
+        (int w, int h) = ClipImagePreprocessor.ResizedSize(width, height, 224);
+        using var full = image.Clone(c => c.Resize(new SixLabors.ImageSharp.Processing.ResizeOptions { Size = new(w, h), Mode = SixLabors.ImageSharp.Processing.ResizeMode.Stretch, Sampler = SixLabors.ImageSharp.Processing.KnownResamplers.Bicubic, Compand = false }));
+        using var cropped = full.Clone(c => c.Crop(new SixLabors.ImageSharp.Rectangle((w - 224) / 2, (h - 224) / 2, 224, 224)));
+        float[] reference = new float[preprocessor.TensorLength];
+        preprocessor.Preprocess(cropped, reference);
+
+        double mad = reference.Zip(bounded, (a, b) => Math.Abs(a - b)).Average();
+        Assert.True(mad <= 0.02, $"mean absolute difference {mad:0.0000}");
+    }
+
+    [Theory]
+    [InlineData(28_000, 1)]
+    [InlineData(1, 100_000)]
+    public void Preprocess_ExtremeAspectRatio_Succeeds(int width, int height)
+    {
+        // Before the fix: 28,000×1 upscaled to 6.3 million × 224 (8.5 GB), 1×100,000 failed to allocate.
+        var preprocessor = new ClipImagePreprocessor(ClipImageProcessorConfig.Load(Path.Combine(SharedFixtures.ClipTiny, "preprocessor_config.json")));
+        using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(width, height, new SixLabors.ImageSharp.PixelFormats.Rgb24(200, 30, 30));
+        float[] values = new float[preprocessor.TensorLength];
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        preprocessor.Preprocess(image, values);
+        long allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        Assert.True(allocated < 200_000_000, $"allocated {allocated / 1e6:0} MB");
+        Assert.All(values, v => Assert.True(float.IsFinite(v)));
     }
 }
