@@ -72,23 +72,22 @@ public static class ImageLoader
         return new ImageInfo(name, info.Width, info.Height, ReadTakenAt(info));
     }
 
-    /// <summary>
-    /// Rejects files cut short. ImageSharp fills the missing rows of a truncated JPEG, PNG or GIF with grey where the
-    /// reference library refuses the file; an index of half-grey images is worse than a reported error.
-    /// </summary>
+    /// <summary>Rejects files cut short (<see cref="TruncationCheck"/>).</summary>
     private static void EnsureComplete(ReadOnlySpan<byte> data, string format)
     {
-        ReadOnlySpan<byte> tail = data[Math.Max(0, data.Length - 1024)..];
-        bool complete = format switch
+        string? problem;
+        try
         {
-            "JPEG" => tail.IndexOf([(byte)0xFF, (byte)0xD9]) >= 0,
-            "PNG" => tail.IndexOf("IEND"u8) >= 0,
-            "GIF" => tail.LastIndexOf((byte)0x3B) >= 0,
-            _ => true,
-        };
-        if (!complete)
+            problem = TruncationCheck.Problem(data, format);
+        }
+        catch (ArgumentOutOfRangeException)
         {
-            throw new InvalidImageException($"The {format} file is truncated (its end marker is missing).");
+            problem = "its structure runs past the end of the file";
+        }
+
+        if (problem is not null)
+        {
+            throw new InvalidImageException($"The {format} file is truncated or damaged: {problem}.");
         }
     }
 
