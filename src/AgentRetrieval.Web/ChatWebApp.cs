@@ -52,8 +52,17 @@ public static class ChatWebApp
         var thumbnails = new ThumbnailCache(deps.Index, options, deps.MaxPixels);
         var job = new IndexJob();
 
+        HostGuard hosts = HostGuard.For(urls ?? "http://127.0.0.1:5080", options.AllowedHosts);
         app.Use(async (context, next) =>
         {
+            // DNS rebinding: a page on another name that resolves to this machine must not reach the API.
+            if (hosts.Refusal(context.Request) is { } refusal)
+            {
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                await context.Response.WriteAsJsonAsync(new { error = refusal });
+                return;
+            }
+
             IHeaderDictionary h = context.Response.Headers;
             h.XContentTypeOptions = "nosniff";
             h.ContentSecurityPolicy = "default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -285,7 +294,7 @@ public static class ChatWebApp
                 return Problem(403, folder is null ? $"Refused: {why}." : "That folder does not exist.");
             }
 
-            return job.TryStart(folder, progress => deps.IndexerFactory().IndexAsync(folder, progress))
+            return job.TryStart(folder, progress => deps.IndexerFactory().IndexAsync(folder, [.. options.IndexableFolders], progress))
                 ? Results.Accepted("/api/index")
                 : Problem(409, "An indexing run is already going.");
         });

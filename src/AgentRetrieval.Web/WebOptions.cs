@@ -28,6 +28,12 @@ public sealed class WebOptions
     [Range(1, 100_000)]
     public int MaxSessions { get; set; } = 200;
 
+    /// <summary>
+    /// Host names the server answers to besides the ones it is bound to and localhost / 127.0.0.1 / [::1] (a request
+    /// with any other Host header, or a state-changing one from another Origin, is refused: DNS rebinding).
+    /// </summary>
+    public IList<string> AllowedHosts { get; } = [];
+
     /// <summary>Folders the page may index (empty: indexing from the page is off).</summary>
     public IList<string> IndexableFolders { get; } = [];
 }

@@ -161,4 +161,60 @@ public sealed class ChatWebAppEndpointTests
         Assert.Contains("script-src 'self'", r.Headers.GetValues("Content-Security-Policy").Single());
         Assert.Contains("<form id=\"composer\"", await r.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
+
+    [Fact]
+    public async Task Requests_ForeignHostOrOrigin_Refused()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: true, o => o.IndexableFolders.Add(Path.Combine(SharedFixtures.Data, "demo-gallery")));
+        HttpClient client = bed.App.GetTestClient();
+        long id = bed.Index.ListImages()[0].Id;
+
+        using var rebound = new HttpRequestMessage(HttpMethod.Get, $"/api/images/{id}");
+        rebound.Headers.Host = "evil.example:5080";
+        HttpResponseMessage image = await client.SendAsync(rebound, TestContext.Current.CancellationToken);
+
+        using var crossSite = new HttpRequestMessage(HttpMethod.Post, "/api/index") { Content = JsonContent.Create(new { folder = Path.Combine(SharedFixtures.Data, "demo-gallery") }) };
+        crossSite.Headers.Add("Origin", "http://evil.example:5080");
+        HttpResponseMessage index = await client.SendAsync(crossSite, TestContext.Current.CancellationToken);
+
+        using var ownPage = new HttpRequestMessage(HttpMethod.Get, $"/api/images/{id}");
+        ownPage.Headers.Host = "127.0.0.1:5080";
+        HttpResponseMessage ok = await client.SendAsync(ownPage, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, image.StatusCode);
+        Assert.Contains("evil.example", await image.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(HttpStatusCode.BadRequest, index.StatusCode);
+        Assert.False((await client.GetFromJsonAsync<JsonElement>("/api/index", TestContext.Current.CancellationToken)).GetProperty("running").GetBoolean());
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+    }
+
+    [Fact]
+    public async Task Index_LinkInsideAllowedFolderToOutside_NotIndexedNorServed()
+    {
+        using var dir = new TempDirectory();
+        string allowed = dir.Combine("allowed"), secret = dir.Combine("secret");
+        Directory.CreateDirectory(allowed);
+        Directory.CreateDirectory(secret);
+        File.WriteAllBytes(Path.Combine(allowed, "mine.png"), TestImages.Png(40, 30, 1));
+        File.WriteAllBytes(Path.Combine(secret, "private.png"), TestImages.Png(40, 30, 2));
+        File.CreateSymbolicLink(Path.Combine(allowed, "link"), secret);
+        File.CreateSymbolicLink(Path.Combine(allowed, "file-link.png"), Path.Combine(secret, "private.png"));
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: true, o => o.IndexableFolders.Add(allowed));
+        HttpClient client = bed.App.GetTestClient();
+
+        HttpResponseMessage started = await client.PostAsJsonAsync("/api/index", new { folder = allowed }, TestContext.Current.CancellationToken);
+        JsonElement progress;
+        do
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            progress = await client.GetFromJsonAsync<JsonElement>("/api/index", TestContext.Current.CancellationToken);
+        }
+        while (progress.GetProperty("running").GetBoolean());
+
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        Assert.NotNull(bed.Index.GetIdByPath(Path.Combine(allowed, "mine.png")));
+        Assert.Null(bed.Index.GetIdByPath(Path.Combine(allowed, "link", "private.png")));
+        Assert.Null(bed.Index.GetIdByPath(Path.Combine(allowed, "file-link.png")));
+        Assert.Equal(2, progress.GetProperty("report").GetProperty("skipped").GetInt32());
+    }
 }

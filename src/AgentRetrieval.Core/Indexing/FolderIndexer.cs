@@ -53,7 +53,20 @@ public sealed class FolderIndexer
     /// <returns>What was done.</returns>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="ModelIdentityMismatchException">The index was built with another model.</exception>
-    public async Task<IndexReport> IndexAsync(string folder, IProgress<IndexProgress>? progress = null, CancellationToken cancellationToken = default)
+    public Task<IndexReport> IndexAsync(string folder, IProgress<IndexProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        IndexAsync(folder, null, progress, cancellationToken);
+
+    /// <summary>
+    /// Brings the index up to date with <paramref name="folder"/>, indexing only files whose real path (every symbolic
+    /// link resolved) lies inside <paramref name="confineTo"/>: for requests that come through the page, the plugin or
+    /// MCP, where a link inside an allowed folder must not expose files outside it.
+    /// </summary>
+    /// <param name="folder">The folder to index, recursively.</param>
+    /// <param name="confineTo">The allowed folders, or null to follow links anywhere (the user's own CLI run).</param>
+    /// <param name="progress">Receives progress.</param>
+    /// <param name="cancellationToken">Stops the run after the batch in flight is committed or dropped.</param>
+    /// <returns>What was done.</returns>
+    public async Task<IndexReport> IndexAsync(string folder, IReadOnlyList<string>? confineTo, IProgress<IndexProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
@@ -67,6 +80,21 @@ public sealed class FolderIndexer
         var skipped = new List<SkippedFile>();
         progress?.Report(new IndexProgress("scan", 0, 0, root));
         List<FileInfo> files = FileWalker.Walk(root, skipped, cancellationToken);
+        if (confineTo is not null)
+        {
+            string[] roots = [.. confineTo.Select(r => Path.TrimEndingDirectorySeparator(Tools.PathGuard.RealPath(r)))];
+            files = [.. files.Where(f =>
+            {
+                string real = Tools.PathGuard.RealPath(f.FullName);
+                if (roots.Any(r => real.StartsWith(r + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
+                {
+                    return true;
+                }
+
+                skipped.Add(new SkippedFile(f.FullName, $"it leads (by a symbolic link) to '{real}', outside the allowed folders: not indexed"));
+                return false;
+            })];
+        }
         Dictionary<string, (string Hash, long Size, long ModifiedTicks)> known = _index.GetFiles(root);
 
         var work = new List<FileInfo>();

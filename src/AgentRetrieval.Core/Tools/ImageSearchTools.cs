@@ -235,7 +235,7 @@ public sealed class ImageSearchTools
             return ToolResult.Fail($"the folder \"{Clean(path, 200)}\" does not exist.");
         }
 
-        IndexReport report = await new FolderIndexer(_imageEncoder, _model, _index, _indexing, _time).IndexAsync(folder, null, cancellationToken);
+        IndexReport report = await new FolderIndexer(_imageEncoder, _model, _index, _indexing, _time).IndexAsync(folder, [.. _options.IndexableFolders], null, cancellationToken);
         var sb = new StringBuilder(string.Create(CultureInfo.InvariantCulture,
             $"Indexed \"{Clean(folder, 200)}\": {report.Found} image files, {report.Embedded} embedded, {report.Reused} recognised by content, {report.Unchanged} unchanged, {report.Removed} removed, {report.Skipped.Count} skipped. The index holds {report.IndexedImages} images."));
         foreach (SkippedFile s in report.Skipped.Take(10))
