@@ -13,19 +13,30 @@ internal static class IndexCommand
 {
     public static Command Create()
     {
-        var folder = new Argument<string>("folder") { Description = "The folder of images to index (recursively)." };
+        var folder = new Argument<string?>("folder") { Description = "The folder of images to index (recursively).", Arity = ArgumentArity.ZeroOrOne };
+        var verify = new Option<bool>("--verify") { Description = "Check the index (integrity, every vector, files on disk) and report; damaged vectors are embedded again by the next run." };
         var rebuild = new Option<bool>("--rebuild") { Description = "Drop the index's vectors first (needed after changing the model)." };
         var codes = new Option<int?>("--codes") { Description = "Also learn and store binary codes of this many bits (ITQ), for 'search --codes'." };
         var noOcr = new Option<bool>("--no-ocr") { Description = "Skip the text-in-pictures pass (Indexing:Ocr=false)." };
         var command = new Command("index", "Index a folder of images: new and changed files are embedded (with their date, place and camera), moved files are recognised, deleted ones removed; then the text in the pictures is read.")
         {
-            folder, rebuild, codes, noOcr,
+            folder, rebuild, codes, noOcr, verify,
         };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
             bool json = result.GetValue(CommandLine.Json);
-            string path = result.GetValue(folder)!;
+            if (result.GetValue(verify))
+            {
+                return VerifyIndex(settings.Indexing.IndexDirectory, json);
+            }
+
+            string path = result.GetValue(folder) ?? throw new SettingsException("Give the folder of images to index, for example: agentretrieval index ~/Pictures (or --verify to check the index).");
+            if (File.Exists(path))
+            {
+                throw new SettingsException($"'{path}' is a file; give the folder that holds your images (index works on folders, recursively).");
+            }
+
             if (!Directory.Exists(path))
             {
                 throw new SettingsException($"The folder '{path}' does not exist.");
@@ -33,6 +44,12 @@ internal static class IndexCommand
 
             using Encoders model = await ModelResolver.LoadEncodersAsync(settings, token);
             var encoder = model.Images;
+            if (result.GetValue(rebuild))
+            {
+                // Whatever state the catalogue is in (even damaged pages), --rebuild starts over.
+                EmbeddedImageIndex.DeleteFiles(settings.Indexing.IndexDirectory);
+            }
+
             using EmbeddedImageIndex index = EmbeddedImageIndex.Open(settings.Indexing.IndexDirectory);
             if (result.GetValue(rebuild))
             {
@@ -66,6 +83,43 @@ internal static class IndexCommand
             return 0;
         }, ct));
         return command;
+    }
+
+    private static int VerifyIndex(string directory, bool json)
+    {
+        if (!EmbeddedImageIndex.Exists(directory))
+        {
+            throw new SettingsException($"There is no index in '{directory}'.");
+        }
+
+        IndexVerifyReport report;
+        using (EmbeddedImageIndex index = EmbeddedImageIndex.Open(directory))
+        {
+            report = index.Verify();
+        }
+
+        if (json)
+        {
+            JsonOutput.Write(new
+            {
+                index = directory,
+                healthy = report.Healthy,
+                images = report.Images,
+                files = report.Files,
+                integrity_problems = report.IntegrityProblems,
+                invalid_vectors = report.InvalidVectors,
+                missing_files = report.MissingFiles,
+            });
+        }
+        else
+        {
+            Ui.Out.WriteLine($"Index {directory}: {report.Images} images, {report.Files} files.");
+            Ui.Out.WriteLine(report.IntegrityProblems.Count == 0 ? "  integrity: ok" : $"  integrity: {report.IntegrityProblems.Count} problems (run index <folder> --rebuild): {string.Join("; ", report.IntegrityProblems.Take(5))}");
+            Ui.Out.WriteLine(report.InvalidVectors.Count == 0 ? "  vectors: all valid" : $"  vectors: {report.InvalidVectors.Count} damaged, never served; the next index run embeds them again: {string.Join("; ", report.InvalidVectors.Take(5))}");
+            Ui.Out.WriteLine(report.MissingFiles.Count == 0 ? "  files: all on disk" : $"  files: {report.MissingFiles.Count} no longer on disk; the next index run of their folder removes them: {string.Join("; ", report.MissingFiles.Take(5))}");
+        }
+
+        return report.Healthy ? 0 : 1;
     }
 
     private static async Task<IndexReport> RunWithProgressAsync(FolderIndexer indexer, string path, bool json, CancellationToken token)

@@ -710,4 +710,129 @@ public sealed partial class EmbeddedImageIndex
         cmd.CommandText = sql;
         cmd.ExecuteNonQuery();
     }
+
+    /// <summary>
+    /// Removes images whose stored vector cannot be served (wrong length, not finite, not unit length) with their file
+    /// entries, so that the next index run embeds those files again.
+    /// </summary>
+    /// <returns>The files whose content will be embedded again.</returns>
+    public IReadOnlyList<string> DropInvalidVectors()
+    {
+        lock (_lock)
+        {
+            int dims = Model?.Dimensions ?? 0;
+            var bad = new List<string>();
+            using (SqliteCommand cmd = _connection.CreateCommand())
+            {
+                cmd.CommandText = "SELECT hash, vector FROM images";
+                using SqliteDataReader r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    byte[] blob = r.IsDBNull(1) ? [] : (byte[])r.GetValue(1);
+                    if (dims == 0 || blob.Length % sizeof(float) != 0 || VectorProblem(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(blob), dims).Length > 0)
+                    {
+                        bad.Add(r.GetString(0));
+                    }
+                }
+            }
+
+            if (dims == 0 || bad.Count == 0)
+            {
+                return [];
+            }
+
+            var files = new List<string>();
+            using SqliteTransaction tx = _connection.BeginTransaction();
+            foreach (string hash in bad)
+            {
+                using SqliteCommand q = _connection.CreateCommand();
+                q.Transaction = tx;
+                q.CommandText = "SELECT path FROM files WHERE hash = $h";
+                q.Parameters.AddWithValue("$h", hash);
+                using (SqliteDataReader r = q.ExecuteReader())
+                {
+                    while (r.Read())
+                    {
+                        files.Add(r.GetString(0));
+                    }
+                }
+
+                using SqliteCommand d = _connection.CreateCommand();
+                d.Transaction = tx;
+                d.CommandText = """
+                    DELETE FROM names_fts WHERE rowid IN (SELECT id FROM images WHERE hash = $h);
+                    DELETE FROM ocr_fts WHERE rowid IN (SELECT id FROM images WHERE hash = $h);
+                    DELETE FROM files WHERE hash = $h;
+                    DELETE FROM images WHERE hash = $h;
+                    """;
+                d.Parameters.AddWithValue("$h", hash);
+                d.ExecuteNonQuery();
+            }
+
+            tx.Commit();
+            _snapshot = Snapshot.Empty;
+            return files;
+        }
+    }
+
+    /// <summary>Checks the catalogue: SQLite's integrity check, every stored vector, and every file against the disk.</summary>
+    /// <returns>The report; nothing is changed.</returns>
+    public IndexVerifyReport Verify()
+    {
+        lock (_lock)
+        {
+            var integrity = new List<string>();
+            using (SqliteCommand cmd = _connection.CreateCommand())
+            {
+                cmd.CommandText = "PRAGMA integrity_check";
+                using SqliteDataReader r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    string line = r.GetString(0);
+                    if (line != "ok")
+                    {
+                        integrity.Add(line);
+                    }
+                }
+            }
+
+            int dims = Model?.Dimensions ?? 0, images = 0;
+            var invalid = new List<string>();
+            using (SqliteCommand cmd = _connection.CreateCommand())
+            {
+                cmd.CommandText = "SELECT hash, vector, (SELECT MIN(path) FROM files f WHERE f.hash = i.hash) FROM images i";
+                using SqliteDataReader r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    images++;
+                    byte[] blob = r.IsDBNull(1) ? [] : (byte[])r.GetValue(1);
+                    string problem = blob.Length % sizeof(float) != 0 ? $"a vector blob of {blob.Length} bytes"
+                        : VectorProblem(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(blob), dims);
+                    if (problem.Length > 0)
+                    {
+                        invalid.Add($"{(r.IsDBNull(2) ? r.GetString(0) : r.GetString(2))}: {problem}");
+                    }
+                }
+            }
+
+            var missing = new List<string>();
+            int files = 0;
+            using (SqliteCommand cmd = _connection.CreateCommand())
+            {
+                cmd.CommandText = "SELECT path FROM files";
+                using SqliteDataReader r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    files++;
+                    string path = r.GetString(0);
+                    if (!File.Exists(path))
+                    {
+                        missing.Add(path);
+                    }
+                }
+            }
+
+            return new IndexVerifyReport(images, files, integrity, invalid, missing);
+        }
+    }
 }

@@ -64,6 +64,11 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         System.IO.Directory.CreateDirectory(directory);
         string path = Path.Combine(directory, CatalogFileName);
+        if (File.Exists(path) && new FileInfo(path).Length == 0)
+        {
+            // An empty catalogue is not a new one: something truncated it. Starting over silently would lose the index.
+            throw new InvalidDataException($"The index catalogue '{path}' is empty (0 bytes): it was truncated. Run 'agentretrieval index <folder> --rebuild' to build it again.");
+        }
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         try
         {
@@ -112,6 +117,31 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
             connection.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Deletes the index's files (catalogue, its journal, binary codes) so that it can be built again, whatever their state.</summary>
+    /// <param name="directory">The index folder.</param>
+    /// <returns>How many files were deleted.</returns>
+    public static int DeleteFiles(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        if (!System.IO.Directory.Exists(directory))
+        {
+            return 0;
+        }
+
+        int deleted = 0;
+        foreach (string f in System.IO.Directory.EnumerateFiles(directory).Where(f =>
+        {
+            string name = Path.GetFileName(f);
+            return name.StartsWith(CatalogFileName, StringComparison.Ordinal) || (name.StartsWith("codes-", StringComparison.Ordinal) && name.EndsWith(".bin", StringComparison.Ordinal));
+        }).ToList())
+        {
+            File.Delete(f);
+            deleted++;
+        }
+
+        return deleted;
     }
 
     /// <summary>Whether <paramref name="directory"/> holds an index.</summary>

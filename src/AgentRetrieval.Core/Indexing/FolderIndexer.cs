@@ -77,6 +77,8 @@ public sealed class FolderIndexer
 
         long started = _time.GetTimestamp();
         _index.BindModel(_model);
+        // A damaged vector is never served; its files become new work and are embedded again.
+        IReadOnlyList<string> reembed = _index.DropInvalidVectors();
         var skipped = new List<SkippedFile>();
         progress?.Report(new IndexProgress("scan", 0, 0, root));
         List<FileInfo> files = FileWalker.Walk(root, skipped, cancellationToken);
@@ -171,6 +173,11 @@ public sealed class FolderIndexer
         if (gone.Count > 0)
         {
             _index.RemoveFiles(gone);
+        }
+
+        foreach (string path in reembed.Where(p => !files.Any(f => f.FullName == p)))
+        {
+            skipped.Add(new SkippedFile(path, "its stored vector was damaged and the file is gone: removed from the index"));
         }
 
         TimeSpan elapsed = _time.GetElapsedTime(started);
