@@ -167,9 +167,13 @@ public static class ChatWebApp
             {
                 form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
             }
-            catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
+            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
-                return Problem(413, $"The upload is too large or malformed (limit {options.MaxUploadBytes / (1024 * 1024)} MB).");
+                return Problem(413, $"The upload is larger than {options.MaxUploadBytes / (1024 * 1024)} MB.");
+            }
+            catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException or IOException)
+            {
+                return Problem(400, $"The upload is not well-formed multipart/form-data: {ex.Message}");
             }
 
             IFormFile? file = form.Files["image"];
@@ -188,7 +192,7 @@ public static class ChatWebApp
             byte[] data = ms.ToArray();
             try
             {
-                ImageLoader.EnsureWithinLimit(ImageLoader.Identify(data), options.MaxUploadPixels);
+                ImageLoader.EnsureWithinLimit(ImageLoader.Identify(data), options.MaxUploadPixels, "Web:MaxUploadPixels");
             }
             catch (InvalidImageException ex)
             {

@@ -22,7 +22,7 @@ internal sealed class WebSessionStore(WebOptions options, TimeProvider time)
 
     public (string Id, WebSession Session) Create()
     {
-        Sweep();
+        Sweep(makeRoom: true);
         var s = new WebSession { LastUsed = time.GetUtcNow() };
         _sessions[s.Search.Id] = s;
         return (s.Search.Id, s);
@@ -30,7 +30,7 @@ internal sealed class WebSessionStore(WebOptions options, TimeProvider time)
 
     public WebSession? Get(string id)
     {
-        Sweep();
+        Sweep(makeRoom: false);
         if (_sessions.TryGetValue(id, out WebSession? s))
         {
             s.LastUsed = time.GetUtcNow();
@@ -40,7 +40,8 @@ internal sealed class WebSessionStore(WebOptions options, TimeProvider time)
         return null;
     }
 
-    private void Sweep()
+    /// <summary>Drops expired sessions, then the least recently used beyond the cap (one more when a session is about to be added).</summary>
+    private void Sweep(bool makeRoom)
     {
         DateTimeOffset now = time.GetUtcNow();
         foreach (KeyValuePair<string, WebSession> kv in _sessions)
@@ -51,7 +52,7 @@ internal sealed class WebSessionStore(WebOptions options, TimeProvider time)
             }
         }
 
-        while (_sessions.Count >= options.MaxSessions)
+        while (_sessions.Count > options.MaxSessions - (makeRoom ? 1 : 0))
         {
             KeyValuePair<string, WebSession> oldest = _sessions.MinBy(kv => kv.Value.LastUsed);
             _sessions.TryRemove(oldest.Key, out _);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using AgentRetrieval.Web;
 using Microsoft.AspNetCore.TestHost;
 
 namespace AgentRetrieval.Tests;
@@ -96,7 +97,10 @@ public sealed class ChatWebAppEndpointTests
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, r2.StatusCode);
         Assert.Contains("larger than", await r2.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
         Assert.Equal(HttpStatusCode.BadRequest, r3.StatusCode);
-        Assert.Contains("megapixels", await r3.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        string bombMessage = await r3.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Contains("megapixels", bombMessage);
+        Assert.Contains("Web:MaxUploadPixels", bombMessage);
+        Assert.DoesNotContain("Indexing:MaxPixels", bombMessage);
         Assert.Equal(HttpStatusCode.NoContent, r4.StatusCode);
         List<(string Event, JsonElement Data)> turn = await TurnAsync(client, session, "");
         Assert.Contains("an image query", turn.First(e => e.Event == "stage" && e.Data.GetProperty("stage").GetString() == "retrieve").Data.GetProperty("detail").GetString());
@@ -216,5 +220,43 @@ public sealed class ChatWebAppEndpointTests
         Assert.Null(bed.Index.GetIdByPath(Path.Combine(allowed, "link", "private.png")));
         Assert.Null(bed.Index.GetIdByPath(Path.Combine(allowed, "file-link.png")));
         Assert.Equal(2, progress.GetProperty("report").GetProperty("skipped").GetInt32());
+    }
+
+    [Fact]
+    public async Task Upload_MalformedMultipartOrFuzzedImage_400WithReason()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: true);
+        HttpClient client = bed.App.GetTestClient();
+        string session = await NewSessionAsync(client);
+
+        using var broken = new ByteArrayContent("--xyz\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\nnot closed"u8.ToArray());
+        broken.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=xyz");
+        HttpResponseMessage malformed = await client.PostAsync($"/api/sessions/{session}/image", broken, TestContext.Current.CancellationToken);
+
+        byte[] jpeg = TestImages.Jpeg(64, 48, 5);
+        int sof = jpeg.AsSpan().IndexOf([(byte)0xFF, (byte)0xC0]);
+        jpeg[sof + 1] = 0x01;
+        using var fuzzed = new MultipartFormDataContent { { new ByteArrayContent(jpeg), "image", "nosof.jpg" } };
+        HttpResponseMessage noSof = await client.PostAsync($"/api/sessions/{session}/image", fuzzed, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
+        Assert.Contains("error", await malformed.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(HttpStatusCode.BadRequest, noSof.StatusCode);
+        Assert.Contains("cannot be used as an image", await noSof.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public void SessionStore_AtTheCap_KeepsExactlyTheCapNumberOfSessions()
+    {
+        var options = new WebOptions { MaxSessions = 3 };
+        var store = new WebSessionStore(options, TimeProvider.System);
+        string first = store.Create().Id;
+        store.Create();
+        store.Create();
+
+        Assert.NotNull(store.Get(first)); // before the fix, any request at the cap evicted one: 2 of 3
+        Assert.Equal(3, store.Count);
+        store.Create();
+        Assert.Equal(3, store.Count);
     }
 }

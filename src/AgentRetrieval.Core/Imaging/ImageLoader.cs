@@ -132,13 +132,14 @@ public static class ImageLoader
     /// <param name="info">The header.</param>
     /// <param name="maxPixels">The limit.</param>
     /// <exception cref="InvalidImageException">Over the limit.</exception>
-    public static void EnsureWithinLimit(ImageInfo info, long maxPixels)
+    /// <param name="setting">The setting that holds the limit, named in the message.</param>
+    public static void EnsureWithinLimit(ImageInfo info, long maxPixels, string setting = "Indexing:MaxPixels")
     {
         ArgumentNullException.ThrowIfNull(info);
         if (info.Pixels > maxPixels)
         {
             throw new InvalidImageException(string.Create(CultureInfo.InvariantCulture,
-                $"{info.Width}×{info.Height} = {info.Pixels / 1e6:0.#} megapixels is over the limit of {maxPixels / 1e6:0.#} megapixels (a possible decompression bomb; raise Indexing:MaxPixels to allow it)."));
+                $"{info.Width}×{info.Height} = {info.Pixels / 1e6:0.#} megapixels is over the limit of {maxPixels / 1e6:0.#} megapixels (a possible decompression bomb; raise {setting} to allow it)."));
         }
     }
 
