@@ -50,9 +50,16 @@ internal static partial class ChatCommand
             var text = model.Text;
             var images = model.Images;
             using EmbeddedImageIndex index = await CommandServices.OpenTargetAsync(settings, result.GetValue(target), model, token);
+            string? given = result.GetValue(target);
+            if (given is not null && Directory.Exists(given) && !EmbeddedImageIndex.Exists(given)
+                && index.Match(new CatalogFilter(null, null, null, null, [Path.TrimEndingDirectorySeparator(Path.GetFullPath(given))]))?.Count == 0)
+            {
+                throw new SettingsException($"No images could be indexed in '{given}' (it is searched for JPEG, PNG, GIF, BMP, WebP and TIFF files, in subfolders too). Run 'agentretrieval index {given}' to see what was skipped and why.");
+            }
+
             if (index.Count == 0)
             {
-                throw new SettingsException($"The index in '{index.Directory}' is empty. Give a folder: agentretrieval chat <folder>.");
+                throw new SettingsException($"The index in '{index.Directory}' is empty. Give a folder of images: agentretrieval chat <folder>.");
             }
 
             using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);

@@ -44,9 +44,17 @@ internal static class ServeCommand
                 chat is null ? "none" : settings.Llm.ModelDirectory + settings.Llm.Endpoint, settings.Indexing.MaxPixels);
             string listen = result.GetValue(urls)!;
             WebApplication app = ChatWebApp.Build(deps, web, listen, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
+            try
+            {
+                await app.StartAsync(token);
+            }
+            catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse } || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new SettingsException($"Cannot listen on {listen}: the address is already in use (another program, or another agentretrieval serve). Choose another port with --urls http://127.0.0.1:<port>.");
+            }
+
             Ui.Info($"AgentRetrieval chat page: {listen} ({index.Count} images; Ctrl+C to stop)");
             await using TextRecognition.BackgroundPass textPass = TextRecognition.StartInBackground(settings, index, token);
-            await app.StartAsync(token);
             try
             {
                 await app.WaitForShutdownAsync(token);

@@ -137,14 +137,14 @@ public sealed class RetrievalAgent
         string text = (message ?? "").Trim();
         if (text.Length > _options.MaxMessageCharacters)
         {
-            throw new ArgumentException($"The message has {text.Length} characters; the limit is {_options.MaxMessageCharacters} (Agent:MaxMessageCharacters).", nameof(message));
+            throw new ArgumentException($"The message has {text.Length} characters; the limit is {_options.MaxMessageCharacters} (Agent:MaxMessageCharacters).");
         }
 
         bool hasSomething = text.Length > 0 || session.Turns.Any(t => t.Role == DialogueRole.User) || session.QueryImage is not null || session.Filters is { Any: true }
             || session.Liked.Count > 0 || session.MoreLike.Count > 0;
         if (!hasSomething)
         {
-            throw new ArgumentException("Tell me what to look for: describe the image, give an image, or say which results you like.", nameof(message));
+            throw new ArgumentException("Tell me what to look for: describe the image, give an image, or say which results you like.");
         }
 
         if (text.Length > 0)

@@ -27,7 +27,7 @@ public sealed class ModelIdentityMismatchException : InvalidOperationException
     /// <param name="indexModel">The model that built the index.</param>
     /// <param name="queryModel">The model of the query.</param>
     public ModelIdentityMismatchException(ModelIdentity indexModel, ModelIdentity queryModel)
-        : base($"This index was built with model '{indexModel?.Key}' but the query uses '{queryModel?.Key}'. " +
+        : base($"This index was built with model '{indexModel?.Key}' but this command runs model '{queryModel?.Key}': their vectors cannot be compared. " +
                "Search with the model that built the index, or rebuild the index with 'agentretrieval index <folder> --rebuild'.")
     {
         IndexModel = indexModel;
