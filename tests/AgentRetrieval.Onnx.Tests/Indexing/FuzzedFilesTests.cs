@@ -52,7 +52,7 @@ public sealed class FuzzedFilesTests
             .IndexAsync(folder, cancellationToken: TestContext.Current.CancellationToken);
 
         var skipped = report.Skipped.ToDictionary(s => s.Path, s => s.Reason, StringComparer.Ordinal);
-        TestContext.Current.SendDiagnosticMessage($"fuzz: {string.Join(", ", perFormat.Select(kv => $"{kv.Value} {kv.Key}"))} mutants + {good.Count} good; {report.Embedded + report.Reused} indexed, {report.Skipped.Count} reported");
+        TestContext.Current.TestOutputHelper?.WriteLine($"fuzz: {string.Join(", ", perFormat.Select(kv => $"{kv.Value} {kv.Key}"))} mutants + {good.Count} good; {report.Embedded + report.Reused} indexed, {report.Skipped.Count} reported");
         Assert.All(good, g => Assert.NotNull(index.GetIdByPath(g)));
         Assert.All(truncated, t => Assert.True(skipped.ContainsKey(t), $"{Path.GetFileName(t)} was cut short but indexed"));
         Assert.Equal(report.Found, report.Embedded + report.Reused + report.Skipped.Count);
