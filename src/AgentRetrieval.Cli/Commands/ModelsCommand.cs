@@ -57,7 +57,27 @@ internal static class ModelsCommand
             string modelName = result.GetValue(name)!;
             string target = result.GetValue(dir) is { } d ? CliSettings.ExpandPath(d) : Path.Combine(settings.Models.Directory, modelName);
             string variant = settings.Clip.Variant;
-            await ModelResolver.PullAsync(settings, modelName, variant, target, token);
+            if (settings.Offline)
+            {
+                throw new SettingsException($"--offline: not downloading {modelName}. Run the same command without --offline when this machine is online.");
+            }
+
+            bool existed = Directory.Exists(target);
+            try
+            {
+                await ModelResolver.PullAsync(settings, modelName, variant, target, token);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
+            {
+                // Leave nothing behind that looks like a model (a partial file is kept only for resuming).
+                if (!existed && Directory.Exists(target) && !Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Any())
+                {
+                    Directory.Delete(target, recursive: true);
+                }
+
+                throw new SettingsException($"Cannot download {modelName} from {settings.Models.HubEndpoint}: {ex.Message.Split('\n')[0]} " +
+                    "Check the network (or a proxy), then run the same command again: finished files are kept and a partial one resumes.");
+            }
             Ui.Info($"{modelName} ({variant}) is installed in {target}.");
             if (result.GetValue(CommandLine.Json))
             {

@@ -20,7 +20,7 @@ internal static class TrainOfflineCommand
     {
         var dataset = new Argument<string>("dataset") { Description = "A folder with images/ and captions.json (or a Karpathy file)." };
         var split = new Option<string>("--split") { Description = "The split to train on.", DefaultValueFactory = _ => "train" };
-        var output = new Option<string>("--out") { Description = "Where to write the bridge.", DefaultValueFactory = _ => Path.Combine("models", "offline-default", "bridge.bin") };
+        var output = new Option<string?>("--out") { Description = "Where to write the bridge (default: <Models:Directory>/offline-default/bridge.bin; the shipped bridge is never overwritten unless named here)." };
         var command = new Command("train-offline", "Fit the offline default's text-to-image bridge on a training split.") { dataset, split, output };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
@@ -54,10 +54,15 @@ internal static class TrainOfflineCommand
             }
 
             LinearBridge bridge = LinearBridge.Fit(texts, [.. captionOf.Select(c => images[c.Item])], bestLambda);
-            string path = Path.GetFullPath(result.GetValue(output)!);
+            string path = Path.GetFullPath(result.GetValue(output) is { } o ? CliSettings.ExpandPath(o)
+                : Path.Combine(CliSettings.Load(CommandLine.Globals(result)).Models.Directory, "offline-default", "bridge.bin"));
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             bridge.Save(path);
             Ui.Info(string.Create(CultureInfo.InvariantCulture, $"wrote {path} (lambda {bestLambda}, cross-validated MRR {best:0.000}, {captionOf.Count} caption–image pairs from {set.Name}/{result.GetValue(split)})"));
+            if (result.GetValue(output) is null)
+            {
+                Ui.Info($"The program still uses the shipped bridge ({Onnx.Offline.OfflineDefaultModel.DefaultBridgePath}). To use this one, copy it there; indexes built with the shipped bridge must then be rebuilt (index --rebuild).");
+            }
             return 0;
         }, ct));
         return command;

@@ -42,13 +42,27 @@ internal static class ModelResolver
                     return Encoders.FromOffline(OfflineDefaultModel.Load(maxPixels: settings.Indexing.MaxPixels));
                 }
 
+                if (HubMemory.RecentlyUnreachable(settings.Models.Directory) is { } since)
+                {
+                    // Said once per command, without waiting again for a hub that just failed.
+                    Ui.Info($"The model hub was unreachable {Math.Max(1, (int)(DateTimeOffset.UtcNow - since).TotalMinutes)} min ago; not trying again for {HubMemory.Window.TotalMinutes:0} min. " +
+                        $"Using the offline default ({OfflineDefaultModel.Name}, much weaker than CLIP). {howToGetClip}");
+                    return Encoders.FromOffline(OfflineDefaultModel.Load(maxPixels: settings.Indexing.MaxPixels));
+                }
+
                 Ui.Info($"The default model '{settings.Models.Default}' is not installed; downloading it to {directory} (use --offline to prevent this).");
                 try
                 {
                     await PullAsync(settings, settings.Models.Default, clip.Variant, directory, cancellationToken);
+                    HubMemory.Forget(settings.Models.Directory);
                 }
                 catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
                 {
+                    if (ex is HttpRequestException or TaskCanceledException)
+                    {
+                        HubMemory.Remember(settings.Models.Directory);
+                    }
+
                     Ui.Info($"The download failed ({ex.Message.Split('\n')[0]}): using the offline default ({OfflineDefaultModel.Name}: ResNet-18 + MiniLM from NuGet packages, much weaker than CLIP). {howToGetClip} Pass --offline to skip the download attempt.");
                     return Encoders.FromOffline(OfflineDefaultModel.Load(maxPixels: settings.Indexing.MaxPixels));
                 }

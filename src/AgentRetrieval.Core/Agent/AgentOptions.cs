@@ -35,7 +35,13 @@ public sealed class AgentOptions
     [Range(0.0, 10.0)]
     public double LlmWeight { get; set; } = 1.0;
 
-    /// <summary>Below this retrieval cosine the best result does not count as a match.</summary>
+    /// <summary>
+    /// Whether the no-match threshold is learned from the index for the model in use (the best similarity that
+    /// meaningless requests reach); <see cref="MinRetrievalScore"/> is used when it is off or the index is too small.
+    /// </summary>
+    public bool CalibrateNoMatch { get; set; } = true;
+
+    /// <summary>Below this retrieval cosine the best result does not count as a match (when not calibrated).</summary>
     [Range(-1.0, 1.0)]
     public double MinRetrievalScore { get; set; } = 0.18;
 

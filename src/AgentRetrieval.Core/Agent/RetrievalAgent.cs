@@ -44,6 +44,7 @@ public sealed class RetrievalAgent
     private readonly IImageReranker? _reranker;
     private readonly ILogger _logger;
     private readonly HybridSearcher _searcher;
+    private (int Count, double? Threshold)? _calibration;
 
     /// <summary>Creates the agent.</summary>
     /// <param name="textEncoder">CLIP's text encoder.</param>
@@ -264,9 +265,11 @@ public sealed class RetrievalAgent
         t0 = _time.GetTimestamp();
         RankedImage[] results = [.. ranked.Take(_options.ResultCount)];
         RankedImage? best = results.FirstOrDefault();
+        double minScore = await NoMatchThresholdAsync(cancellationToken);
+
         // A result the full-text index found (the words in the picture, its name, its description) matches on that evidence.
         bool textMatched = best is not null && found.TextMatches.ContainsKey(best.Id);
-        bool noMatch = !listing && (best is null || (!textMatched && best.RetrievalScore < _options.MinRetrievalScore) ||
+        bool noMatch = !listing && (best is null || (!textMatched && best.RetrievalScore < minScore) ||
             (_reranker is PointwiseReranker && best.LlmScore is double p && p < _options.MinMatchProbability));
         var answer = new StringBuilder();
         string head = found.FiltersMatchedNothing ? "No photos match these filters: " + string.Join(", ", plan.DescribeFilters()) + "."
@@ -287,7 +290,7 @@ public sealed class RetrievalAgent
         }
         else if (best is null || noMatch || _llm is null)
         {
-            reason = best is null || noMatch ? NoMatchReason(best) : RuleReason(best, query);
+            reason = best is null || noMatch ? NoMatchReason(best, minScore) : RuleReason(best, query, session);
             respondDetail = _llm is null ? "template answer (no LLM configured)" : "template answer (no match to explain)";
             answer.Append(' ').Append(reason);
             yield return new AnswerDelta(" " + reason);
@@ -340,7 +343,7 @@ public sealed class RetrievalAgent
             cancellationToken.ThrowIfCancellationRequested();
             if (failure is not null && reasonText.Length == 0)
             {
-                string fallback = RuleReason(best, query);
+                string fallback = RuleReason(best, query, session);
                 answer.Append(' ').Append(fallback);
                 yield return new AnswerDelta(" " + fallback);
                 reasonText.Append(fallback);
@@ -654,13 +657,54 @@ public sealed class RetrievalAgent
         : noMatch ? "Nothing here matches well."
         : string.Create(CultureInfo.InvariantCulture, $"Best match: {Path.GetFileName(best.Path)} (score {best.FinalScore:0.000}).");
 
-    private string NoMatchReason(RankedImage? best) => best is null
+    /// <summary>
+    /// The similarity a result must reach to count as a match: learned from the index for this model
+    /// (<see cref="NoMatchCalibration"/>; recomputed when the index grows by a tenth), else Agent:MinRetrievalScore.
+    /// </summary>
+    private async Task<double> NoMatchThresholdAsync(CancellationToken cancellationToken)
+    {
+        if (!_options.CalibrateNoMatch)
+        {
+            return _options.MinRetrievalScore;
+        }
+
+        int count = _index.Count;
+        if (_calibration is not { } c || Math.Abs(c.Count - count) > c.Count / 10)
+        {
+            _calibration = (count, await NoMatchCalibration.ThresholdAsync(_textEncoder, _index, _model, cancellationToken));
+        }
+
+        return _calibration.Value.Threshold ?? _options.MinRetrievalScore;
+    }
+
+    private string NoMatchReason(RankedImage? best, double minScore) => best is null
         ? "Index a folder first, or describe the image differently."
         : string.Create(CultureInfo.InvariantCulture,
-            $"The closest is {Path.GetFileName(best.Path)} (similarity {best.RetrievalScore:0.000}{(best.LlmScore is double p ? $", model's match probability {p:0.00}" : "")}), below the thresholds ({_options.MinRetrievalScore:0.00} similarity, {_options.MinMatchProbability:0.00} probability). Try describing it differently.");
+            $"The closest is {Path.GetFileName(best.Path)} (similarity {best.RetrievalScore:0.000}{(best.LlmScore is double p ? $", model's match probability {p:0.00}" : "")}), below what a match needs here ({minScore:0.000} similarity{(_options.CalibrateNoMatch ? ", the best that meaningless requests reach in this index" : "")}; {_options.MinMatchProbability:0.00} probability). Try describing it differently.");
 
-    private static string RuleReason(RankedImage best, string query) => string.Create(CultureInfo.InvariantCulture,
-        $"It is the closest to \"{query}\" by image–text similarity ({best.RetrievalScore:0.000}){(best.Caption is { } c ? $"; caption: {c}" : "")}.");
+    private static string RuleReason(RankedImage best, string query, SearchSession session)
+    {
+        // Say what was actually searched: the words, the image given, the feedback.
+        var what = new List<string>();
+        if (query.Length > 0)
+        {
+            what.Add($"\"{query}\"");
+        }
+
+        if (session.QueryImage is not null)
+        {
+            what.Add("the image you gave");
+        }
+
+        if (session.Liked.Count + session.MoreLike.Count > 0)
+        {
+            what.Add("the results you liked");
+        }
+
+        string target = what.Count == 0 ? "your request" : string.Join(" and ", what);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"It is the closest to {target} (similarity {best.RetrievalScore:0.000}){(best.Caption is { } c ? $"; caption: {c}" : "")}.");
+    }
 
     private static string StageSummary(IReadOnlyList<StageReport> stages) =>
         "(" + string.Join(" · ", stages.Select(s => $"{s.Stage}: {(s.Ran ? "" : "skipped, ")}{(s.Degraded ? "DEGRADED, " : "")}{s.Detail}")) + ")";

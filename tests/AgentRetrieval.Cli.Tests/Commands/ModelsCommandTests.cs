@@ -59,4 +59,40 @@ public sealed class ModelsCommandTests
         Assert.Equal(1, code);
         Assert.Contains("clip-vit-large-patch14", stderr);
     }
+
+    [Fact]
+    public async Task ModelsPull_OfflineOrHubUnreachable_ClearErrorAndNoEmptyFolder()
+    {
+        using var home = new TempDirectory();
+        var cli = new CliRunner(home.Path);
+        cli.Environment["AGENTRETRIEVAL_Models__HubEndpoint"] = "http://127.0.0.1:9/";
+        string target = home.Combine("m");
+
+        (int code, _, string stderr) = await cli.RunAsync("models", "pull", "clip-vit-base-patch32", "--dir", target, "--offline");
+        Assert.Equal(1, code);
+        Assert.Contains("--offline: not downloading", stderr);
+
+        (code, _, stderr) = await cli.RunAsync("models", "pull", "clip-vit-base-patch32", "--dir", target);
+        Assert.Equal(1, code);
+        Assert.Contains("Cannot download clip-vit-base-patch32", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+        Assert.False(Directory.Exists(target), "an empty model folder was left behind");
+    }
+
+    [Fact]
+    public async Task Embed_HubUnreachable_RememberedSoTheNextCommandDoesNotWaitAgain()
+    {
+        using var home = new TempDirectory();
+        var cli = new CliRunner(home.Path);
+        cli.Environment["AGENTRETRIEVAL_Models__HubEndpoint"] = "http://127.0.0.1:9/";
+
+        (int code, _, string first) = await cli.RunAsync("embed", "--text", "a dog");
+        Assert.True(code == 0, first);
+        Assert.Contains("The download failed", first);
+
+        (code, _, string second) = await cli.RunAsync("embed", "--text", "a dog");
+        Assert.True(code == 0, second);
+        Assert.Contains("was unreachable", second);
+        Assert.DoesNotContain("downloading it to", second);
+    }
 }

@@ -38,7 +38,7 @@ public sealed class LoggingTests
             ScoreCallback = (_, _, _) => throw new InvalidOperationException("device lost"),
         };
         var agent = new RetrievalAgent(bed.Text, null, bed.Index, AgentTestBed.Model, bed.Prompts,
-            new AgentOptions { Clarify = false, MinRetrievalScore = 0 }, chat, logger: logger);
+            new AgentOptions { Clarify = false, CalibrateNoMatch = false, MinRetrievalScore = 0 }, chat, logger: logger);
 
         await agent.RunTurnAsync(new SearchSession(), "dog", TestContext.Current.CancellationToken);
 

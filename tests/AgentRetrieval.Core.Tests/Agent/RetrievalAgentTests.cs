@@ -7,7 +7,7 @@ public sealed class RetrievalAgentTests
 {
     private static AgentOptions Options(Action<AgentOptions>? change = null)
     {
-        var o = new AgentOptions { Clarify = false, MinRetrievalScore = 0.0, RerankTopN = 4, ResultCount = 5 };
+        var o = new AgentOptions { Clarify = false, CalibrateNoMatch = false, MinRetrievalScore = 0.0, RerankTopN = 4, ResultCount = 5 };
         change?.Invoke(o);
         return o;
     }
@@ -148,7 +148,7 @@ public sealed class RetrievalAgentTests
         AgentTurnResult r = await bed.Agent(Options(o => o.MinRetrievalScore = 0.5)).RunTurnAsync(new SearchSession(), "dog", TestContext.Current.CancellationToken);
 
         Assert.True(r.NoMatch);
-        Assert.Contains("below the thresholds", r.Answer);
+        Assert.Contains("below what a match needs here", r.Answer);
     }
 
     [Fact]

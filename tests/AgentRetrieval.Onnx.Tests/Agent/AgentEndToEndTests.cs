@@ -32,7 +32,7 @@ public sealed class AgentEndToEndTests : IAsyncLifetime
 
     private RetrievalAgent Agent(GenAIChatClient? chat, Action<AgentOptions>? change = null)
     {
-        var options = new AgentOptions { RerankTopN = 2, Clarify = false, MinRetrievalScore = -1, MinMatchProbability = 0, MaxOutputTokens = 8, ListwiseGroupSize = 2 };
+        var options = new AgentOptions { RerankTopN = 2, Clarify = false, CalibrateNoMatch = false, MinRetrievalScore = -1, MinMatchProbability = 0, MaxOutputTokens = 8, ListwiseGroupSize = 2 };
         change?.Invoke(options);
         return new RetrievalAgent(new ClipTextEmbeddingGenerator(_clip), new ClipImageEmbeddingGenerator(_clip), _index, _clip.Identity,
             new FilePromptProvider(Path.Combine(SharedFixtures.RepositoryRoot, "prompts")), options, chat);
