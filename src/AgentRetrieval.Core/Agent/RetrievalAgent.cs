@@ -269,8 +269,10 @@ public sealed class RetrievalAgent
 
         // A result the full-text index found (the words in the picture, its name, its description) matches on that evidence.
         bool textMatched = best is not null && found.TextMatches.ContainsKey(best.Id);
-        bool noMatch = !listing && (best is null || (!textMatched && best.RetrievalScore < minScore) ||
-            (_reranker is PointwiseReranker && best.LlmScore is double p && p < _options.MinMatchProbability));
+        // When the LLM judged the best candidate, its match probability decides; else the learned similarity threshold
+        // (or the full-text index's evidence) does.
+        bool noMatch = !listing && (best is null
+            || (_reranker is PointwiseReranker && best.LlmScore is double p ? p < _options.MinMatchProbability : !textMatched && best.RetrievalScore < minScore));
         var answer = new StringBuilder();
         string head = found.FiltersMatchedNothing ? "No photos match these filters: " + string.Join(", ", plan.DescribeFilters()) + "."
             : listing ? string.Create(CultureInfo.InvariantCulture, $"{found.TotalMatches} photos {string.Join(", ", plan.DescribeFilters())}, {(plan.Sort == SearchSort.OldestFirst ? "oldest" : "newest")} first.")
