@@ -26,9 +26,21 @@ public static class OnnxServiceCollectionExtensions
 
         services.AddSingleton<IValidateOptions<ClipModelOptions>, ClipModelOptionsValidator>();
         services.AddSingleton(sp => ClipModel.Load(sp.GetRequiredService<IOptions<ClipModelOptions>>().Value));
-        services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => new ClipTextEmbeddingGenerator(sp.GetRequiredService<ClipModel>()));
-        services.AddSingleton<IEmbeddingGenerator<DataContent, Embedding<float>>>(sp => new ClipImageEmbeddingGenerator(sp.GetRequiredService<ClipModel>()));
-        services.AddSingleton(sp => sp.GetRequiredService<ClipModel>().Identity);
+        // Clip:ModelDirectory = "offline-default": the model built from NuGet-shipped ResNet-18 and MiniLM (no download).
+        services.AddSingleton(sp => AgentRetrieval.Onnx.Offline.OfflineDefaultModel.Load(maxPixels: sp.GetRequiredService<IOptions<ClipModelOptions>>().Value.MaxPixels));
+        services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp => IsOffline(sp)
+            ? new AgentRetrieval.Onnx.Offline.OfflineTextEmbeddingGenerator(sp.GetRequiredService<AgentRetrieval.Onnx.Offline.OfflineDefaultModel>())
+            : new ClipTextEmbeddingGenerator(sp.GetRequiredService<ClipModel>()));
+        services.AddSingleton<IEmbeddingGenerator<DataContent, Embedding<float>>>(sp => IsOffline(sp)
+            ? new AgentRetrieval.Onnx.Offline.OfflineImageEmbeddingGenerator(sp.GetRequiredService<AgentRetrieval.Onnx.Offline.OfflineDefaultModel>())
+            : new ClipImageEmbeddingGenerator(sp.GetRequiredService<ClipModel>()));
+        services.AddSingleton(sp => IsOffline(sp) ? sp.GetRequiredService<AgentRetrieval.Onnx.Offline.OfflineDefaultModel>().Identity : sp.GetRequiredService<ClipModel>().Identity);
         return services;
     }
+
+    /// <summary>The name that selects the offline default instead of a CLIP folder.</summary>
+    public const string OfflineDefaultName = "offline-default";
+
+    private static bool IsOffline(IServiceProvider sp) =>
+        string.Equals(sp.GetRequiredService<IOptions<ClipModelOptions>>().Value.ModelDirectory, OfflineDefaultName, StringComparison.OrdinalIgnoreCase);
 }
