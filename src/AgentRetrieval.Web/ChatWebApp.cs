@@ -20,7 +20,8 @@ namespace AgentRetrieval.Web;
 /// <param name="IndexerFactory">Makes an indexer for page-started indexing, or null to turn it off.</param>
 /// <param name="LlmDescription">What LLM is configured ("none" without one).</param>
 /// <param name="MaxPixels">The pixel limit for served images.</param>
-public sealed record ChatWebDependencies(RetrievalAgent Agent, EmbeddedImageIndex Index, ModelIdentity Model, Func<FolderIndexer>? IndexerFactory, string LlmDescription, long MaxPixels);
+/// <param name="Scope">The folders the page searches (the folder <c>serve</c> was given), or empty for the whole index.</param>
+public sealed record ChatWebDependencies(RetrievalAgent Agent, EmbeddedImageIndex Index, ModelIdentity Model, Func<FolderIndexer>? IndexerFactory, string LlmDescription, long MaxPixels, IReadOnlyList<string>? Scope = null);
 
 /// <summary>
 /// The chat page: minimal APIs and static files. A turn streams server-sent events (stages, answer text, results);
@@ -76,13 +77,19 @@ public static class ChatWebApp
 
         app.MapGet("/api/status", () => Results.Json(new
         {
-            images = deps.Index.Count,
+            images = deps.Scope is { Count: > 0 } scope ? deps.Index.Match(new CatalogFilter(null, null, null, null, scope))?.Count ?? deps.Index.Count : deps.Index.Count,
+            indexImages = deps.Index.Count,
             model = deps.Model.Key,
             llm = deps.LlmDescription,
             indexableFolders = deps.IndexerFactory is null ? [] : options.IndexableFolders,
         }, s_json));
 
-        app.MapPost("/api/sessions", () => Results.Json(new { sessionId = sessions.Create().Id }, s_json));
+        app.MapPost("/api/sessions", () =>
+        {
+            (string id, WebSession session) = sessions.Create();
+            session.Search.Scope = deps.Scope ?? [];
+            return Results.Json(new { sessionId = id }, s_json);
+        });
 
         app.MapPost("/api/sessions/{sessionId}/reset", (string sessionId) =>
         {

@@ -259,4 +259,23 @@ public sealed class ChatWebAppEndpointTests
         store.Create();
         Assert.Equal(3, store.Count);
     }
+
+    [Fact]
+    public async Task Serve_FolderScope_ResultsAndCountsOnlyFromThatFolder()
+    {
+        string gallery = Path.GetFullPath(Path.Combine(SharedFixtures.Data, "demo-gallery"));
+        string coco = Path.Combine(SharedFixtures.Data, "coco-mini", "images");
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: true, alsoIndex: coco, scope: [gallery]);
+        HttpClient client = bed.App.GetTestClient();
+
+        JsonElement status = await client.GetFromJsonAsync<JsonElement>("/api/status", TestContext.Current.CancellationToken);
+        string session = await NewSessionAsync(client);
+        List<(string Event, JsonElement Data)> turn = await TurnAsync(client, session, "a photo");
+        JsonElement result = turn.Single(e => e.Event == "result").Data;
+
+        Assert.Equal(30, status.GetProperty("images").GetInt32());
+        Assert.True(status.GetProperty("indexImages").GetInt32() > 30);
+        Assert.All(result.GetProperty("results").EnumerateArray(), r =>
+            Assert.NotNull(bed.Index.GetEntry(r.GetProperty("id").GetInt64())!.Paths.FirstOrDefault(p => Path.GetFullPath(p).StartsWith(gallery, StringComparison.Ordinal))));
+    }
 }

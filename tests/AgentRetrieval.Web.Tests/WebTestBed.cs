@@ -30,19 +30,23 @@ internal sealed class WebTestBed : IAsyncDisposable
 
     public string BaseUrl => App.Urls.First();
 
-    public static async Task<WebTestBed> StartAsync(bool testServer, Action<WebOptions>? configure = null)
+    public static async Task<WebTestBed> StartAsync(bool testServer, Action<WebOptions>? configure = null, string? alsoIndex = null, IReadOnlyList<string>? scope = null)
     {
         var dir = new TempDirectory();
         ClipModel clip = ClipModel.Load(new ClipModelOptions { ModelDirectory = SharedFixtures.ClipTiny });
         EmbeddedImageIndex index = EmbeddedImageIndex.Open(dir.Combine("index"));
         var images = new ClipImageEmbeddingGenerator(clip);
         await new FolderIndexer(images, clip.Identity, index, new IndexingOptions()).IndexAsync(Path.Combine(SharedFixtures.Data, "demo-gallery"));
+        if (alsoIndex is not null)
+        {
+            await new FolderIndexer(images, clip.Identity, index, new IndexingOptions()).IndexAsync(alsoIndex);
+        }
         var options = new WebOptions { MaxUploadBytes = 2 * 1024 * 1024, MaxUploadPixels = 4_000_000 };
         configure?.Invoke(options);
         var agent = new RetrievalAgent(new ClipTextEmbeddingGenerator(clip), images, index, clip.Identity,
             new FilePromptProvider(Path.Combine(SharedFixtures.RepositoryRoot, "prompts")), new AgentOptions { MinRetrievalScore = -1 });
         var deps = new ChatWebDependencies(agent, index, clip.Identity,
-            options.IndexableFolders.Count == 0 ? null : () => new FolderIndexer(images, clip.Identity, index, new IndexingOptions()), "none", 100_000_000);
+            options.IndexableFolders.Count == 0 ? null : () => new FolderIndexer(images, clip.Identity, index, new IndexingOptions()), "none", 100_000_000, scope);
         WebApplication app = ChatWebApp.Build(deps, options, "http://127.0.0.1:0", b =>
         {
             b.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -36,7 +36,8 @@ internal static class ModelsCommand
                 return Task.FromResult(0);
             }
 
-            var table = new Table().AddColumn("name").AddColumn("source").AddColumn("dims").AddColumn("download (MB)").AddColumn("installed");
+            // Names never wrap mid-word: the name column keeps its width and the others give way.
+            var table = new Table().AddColumn(new TableColumn("name").NoWrap()).AddColumn("source").AddColumn("dims").AddColumn("download (MB)").AddColumn("installed");
             foreach (var r in rows)
             {
                 table.AddRow(Markup.Escape(r.name + (r.is_default ? " (default)" : "")), Markup.Escape(r.repository), r.dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -41,7 +41,8 @@ internal static class ServeCommand
             var agent = new RetrievalAgent(text, images, index, model.Identity, new FilePromptProvider(FilePromptProvider.DefaultDirectory), settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels, gazetteer: Places.Gazetteer);
             var deps = new ChatWebDependencies(agent, index, model.Identity,
                 web.IndexableFolders.Count == 0 ? null : () => new FolderIndexer(images, model.Identity, index, settings.Indexing, gazetteer: Places.Gazetteer),
-                chat is null ? "none" : settings.Llm.ModelDirectory + settings.Llm.Endpoint, settings.Indexing.MaxPixels);
+                chat is null ? "none" : settings.Llm.ModelDirectory + settings.Llm.Endpoint, settings.Indexing.MaxPixels,
+                result.GetValue(target) is { } t && Directory.Exists(t) && !EmbeddedImageIndex.Exists(t) ? [Path.TrimEndingDirectorySeparator(Path.GetFullPath(t))] : null);
             string listen = result.GetValue(urls)!;
             WebApplication app = ChatWebApp.Build(deps, web, listen, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
             try

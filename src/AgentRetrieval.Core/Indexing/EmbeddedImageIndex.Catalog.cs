@@ -244,7 +244,7 @@ public sealed partial class EmbeddedImageIndex
         PhotoFacts facts = s.Facts;
         if (facts.Taken.Length != s.Ids.Length)
         {
-            return f.Date is null && f.Place is null && f.Camera is null && MatchesPath(s.Paths[row], f);
+            return f.Date is null && f.Place is null && f.Camera is null && MatchesAnyPath(s, row, f);
         }
 
         float lat = facts.Lat[row], lon = facts.Lon[row];
@@ -303,8 +303,11 @@ public sealed partial class EmbeddedImageIndex
             }
         }
 
-        return MatchesPath(s.Paths[row], f);
+        return MatchesAnyPath(s, row, f);
     }
+
+    private static bool MatchesAnyPath(Snapshot s, int row, CatalogFilter f) =>
+        s.Copies.TryGetValue(row, out string[]? all) ? all.Any(p => MatchesPath(p, f)) : MatchesPath(s.Paths[row], f);
 
     private static bool MatchesPath(string path, CatalogFilter f)
     {

@@ -636,8 +636,11 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
 
         using SqliteCommand cmd = _connection.CreateCommand();
         cmd.CommandText = $"""
-            SELECT i.id, i.vector, (SELECT MIN(f.path) FROM files f WHERE f.hash = i.hash), {MetadataColumns} FROM images i ORDER BY i.id
+            SELECT i.id, i.vector, (SELECT MIN(f.path) FROM files f WHERE f.hash = i.hash), {MetadataColumns},
+                (SELECT CASE WHEN COUNT(*) > 1 THEN group_concat(f.path, char(10)) END FROM files f WHERE f.hash = i.hash)
+            FROM images i ORDER BY i.id
             """;
+        var copies = new Dictionary<int, string[]>();
         var ids = new List<long>();
         var paths = new List<string>();
         var vectors = new List<float>();
@@ -667,10 +670,15 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
                 paths.Add(r.GetString(2));
                 vectors.AddRange(MemoryMarshal.Cast<byte, float>(blob));
                 facts.Add(ReadMetadata(r, 3));
+                if (!r.IsDBNull(13))
+                {
+                    // Identical copies in several folders: a folder scope must see every one of them.
+                    copies[ids.Count - 1] = r.GetString(13).Split('\n');
+                }
             }
         }
 
-        _snapshot = ids.Count == 0 ? new Snapshot([], [], [], dims) : new Snapshot([.. ids], [.. paths], [.. vectors], dims) { Facts = facts.Build() };
+        _snapshot = ids.Count == 0 ? new Snapshot([], [], [], dims) : new Snapshot([.. ids], [.. paths], [.. vectors], dims) { Facts = facts.Build(), Copies = copies };
     }
 
     private object? Scalar(string sql)
@@ -727,5 +735,8 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         public static readonly Snapshot Empty = new([], [], [], 0);
 
         public PhotoFacts Facts { get; init; } = PhotoFacts.Empty;
+
+        /// <summary>Every path of the rows whose content has more than one file.</summary>
+        public Dictionary<int, string[]> Copies { get; init; } = [];
     }
 }

@@ -95,4 +95,14 @@ public sealed class ModelsCommandTests
         Assert.Contains("was unreachable", second);
         Assert.DoesNotContain("downloading it to", second);
     }
+
+    [Fact]
+    public async Task ModelsList_In80Columns_NamesAreNotBrokenMidWord()
+    {
+        using var home = new TempDirectory();
+        (int code, string stdout, string stderr) = await new CliRunner(home.Path).RunAsync("models", "list");
+        Assert.True(code == 0, stderr);
+        Assert.Contains("clip-vit-large-patch14", stdout);
+        Assert.Contains("clip-vit-base-patch32 (default)", stdout);
+    }
 }
