@@ -103,6 +103,18 @@ public static class ChatWebApp
             return Results.NoContent();
         });
 
+        app.MapDelete("/api/sessions/{sessionId}/image", (string sessionId) =>
+        {
+            WebSession? s = sessions.Get(sessionId);
+            if (s is null)
+            {
+                return Expired();
+            }
+
+            s.Search.SetQueryImage(null);
+            return Results.NoContent();
+        });
+
         app.MapPost("/api/sessions/{sessionId}/filters/drop", (string sessionId, DropFilterRequest request) =>
         {
             WebSession? s = sessions.Get(sessionId);
@@ -241,7 +253,7 @@ public static class ChatWebApp
                             await SendAsync(response, "delta", new { text = delta.Text }, aborted);
                             break;
                         case TurnCompleted done:
-                            await SendAsync(response, "result", Result(done.Result, deps.Index), aborted);
+                            await SendAsync(response, "result", Result(done.Result, deps.Index, s.Search.QueryImage is not null), aborted);
                             break;
                     }
                 }
@@ -332,9 +344,10 @@ public static class ChatWebApp
 
     private static object Stage(StageReport s) => new { stage = s.Stage, ran = s.Ran, degraded = s.Degraded, detail = s.Detail, ms = Math.Round(s.Elapsed.TotalMilliseconds, 1) };
 
-    private static object Result(AgentTurnResult r, EmbeddedImageIndex index) => new
+    private static object Result(AgentTurnResult r, EmbeddedImageIndex index, bool imageQuery) => new
     {
         query = r.Query,
+        imageQuery,
         plan = r.Plan.Describe(),
         chips = Chips(r.Plan),
         totalMatches = r.TotalMatches,

@@ -104,6 +104,14 @@ public sealed class ChatWebAppEndpointTests
         Assert.Equal(HttpStatusCode.NoContent, r4.StatusCode);
         List<(string Event, JsonElement Data)> turn = await TurnAsync(client, session, "");
         Assert.Contains("an image query", turn.First(e => e.Event == "stage" && e.Data.GetProperty("stage").GetString() == "retrieve").Data.GetProperty("detail").GetString());
+        Assert.True(turn.Single(e => e.Event == "result").Data.GetProperty("imageQuery").GetBoolean());
+
+        // The active image query is shown and can be removed: later turns are text only again.
+        HttpResponseMessage removed = await client.DeleteAsync($"/api/sessions/{session}/image", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        List<(string Event, JsonElement Data)> after = await TurnAsync(client, session, "a cat");
+        Assert.False(after.Single(e => e.Event == "result").Data.GetProperty("imageQuery").GetBoolean());
+        Assert.DoesNotContain("an image query", after.First(e => e.Event == "stage" && e.Data.GetProperty("stage").GetString() == "retrieve").Data.GetProperty("detail").GetString());
     }
 
     [Fact]

@@ -53,9 +53,19 @@ internal static class McpCommand
             // Standard output carries the protocol: every log line goes to standard error.
             builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddSingleton(tools);
+            using var stdio = new JsonRpcLineStreams(Console.OpenStandardInput(), Console.OpenStandardOutput());
             builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "agentretrieval", Version = "1.0" })
-                .WithStdioServerTransport()
-                .WithTools<McpImageTools>();
+                .WithStreamServerTransport(stdio.Input, stdio.Output)
+                .WithTools<McpImageTools>()
+                .WithRequestFilters(filters => filters.AddCallToolFilter(next => async (context, cancellationToken) =>
+                {
+                    if (McpArgumentCheck.Problem(context.Params?.Name, context.Params?.Arguments) is { } problem)
+                    {
+                        return McpArgumentCheck.Refusal(problem);
+                    }
+
+                    return await next(context, cancellationToken);
+                }));
             Ui.Info($"agentretrieval MCP server on stdio: index {settings.Indexing.IndexDirectory} ({index.Count} images), model {model.Identity.Key}.");
             await builder.Build().RunAsync(token);
             return 0;

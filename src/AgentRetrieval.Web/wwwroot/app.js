@@ -112,7 +112,7 @@ async function turn(message) {
         stagesLine.textContent = `Stages: ${stageSummary(r.stages)}${r.degraded ? " — degraded: some stages fell back" : ""}`;
         answer.append(stagesLine);
         setStatus(`Stages: ${stageSummary(r.stages)}${r.degraded ? " (degraded)" : ""}`);
-        renderChips(r.chips || []);
+        renderChips(r.chips || [], r.imageQuery);
         renderResults(r);
         delete $("results").dataset.provisional;
         document.body.dataset.firstGridMs = String(Math.round(firstTokenAt.candidates || 0));
@@ -134,7 +134,7 @@ async function turn(message) {
   }
 }
 
-function renderChips(chips) {
+function renderChips(chips, imageQuery) {
   let bar = $("chips");
   if (!bar) {
     bar = document.createElement("div");
@@ -161,6 +161,25 @@ function renderChips(chips) {
       });
       el.append(remove);
     }
+    bar.append(el);
+  }
+  if (imageQuery) {
+    // An uploaded image keeps steering the search until it is removed: show it, and let it be removed.
+    const el = document.createElement("span");
+    el.className = "chip";
+    el.dataset.kind = "image";
+    el.textContent = "image query";
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = "×";
+    remove.setAttribute("aria-label", "Remove the image query");
+    remove.addEventListener("click", async () => {
+      try {
+        await api(`/api/sessions/${state.sessionId}/image`, { method: "DELETE" });
+        await turn("");
+      } catch (e) { showError(`Could not remove the image query: ${e.message}`); }
+    });
+    el.append(remove);
     bar.append(el);
   }
 }

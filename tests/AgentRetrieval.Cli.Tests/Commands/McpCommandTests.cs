@@ -103,4 +103,49 @@ public sealed class McpCommandTests
         Assert.NotEqual(true, r.IsError);
         Assert.Contains("30 image files", ((TextContentBlock)r.Content[0]).Text);
     }
+
+    [Fact]
+    public async Task Mcp_WrongArgumentNameOrType_SaysWhichAndWhy()
+    {
+        using var home = new TempDirectory();
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        await using McpClient client = await StartAsync(home, ct);
+
+        CallToolResult wrongName = await client.CallToolAsync("search_images", new Dictionary<string, object?> { ["qeury"] = "a dog" }, cancellationToken: ct);
+        CallToolResult wrongType = await client.CallToolAsync("search_images", new Dictionary<string, object?> { ["query"] = "a dog", ["top"] = "five" }, cancellationToken: ct);
+
+        Assert.True(wrongName.IsError);
+        Assert.Contains("no argument 'qeury'", ((TextContentBlock)wrongName.Content[0]).Text);
+        Assert.Contains("query (a string)", ((TextContentBlock)wrongName.Content[0]).Text);
+        Assert.True(wrongType.IsError);
+        Assert.Contains("'top' must be a whole number", ((TextContentBlock)wrongType.Content[0]).Text);
+    }
+
+    [Fact]
+    public async Task Mcp_MalformedJsonRpcLine_AnsweredWithParseError()
+    {
+        using var home = new TempDirectory();
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = home.Path };
+        foreach (string a in new[] { CliRunner.Program, "mcp", "--model", SharedFixtures.ClipTiny, "--index", home.Combine("index") })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["HOME"] = home.Path;
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        await p.StandardInput.WriteLineAsync("this is not json {");
+        await p.StandardInput.WriteLineAsync("""{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}""");
+        await p.StandardInput.FlushAsync(TestContext.Current.CancellationToken);
+        string? first = await p.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        string? second = await p.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        p.StandardInput.Close();
+        await p.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+
+        Assert.NotNull(first);
+        Assert.Contains("-32700", first);
+        Assert.Contains("\"id\":null", first);
+        Assert.NotNull(second);
+        Assert.Contains("\"id\":1", second);
+        Assert.Contains("agentretrieval", second);
+    }
 }
