@@ -33,7 +33,7 @@ internal static class EmbedCommand
             else
             {
                 var encoder = model.Images;
-                Embedding<float> e = (await encoder.GenerateAsync([new DataContent(File.ReadAllBytes(i!), "application/octet-stream") { Name = i }], cancellationToken: token))[0];
+                Embedding<float> e = (await encoder.GenerateAsync([new DataContent(SearchCommand.ReadImageArgument(i!, settings), "application/octet-stream") { Name = i }], cancellationToken: token))[0];
                 JsonOutput.Write(new { model = model.Identity.Key, vector = e.Vector.ToArray() });
             }
 

@@ -355,7 +355,8 @@ public sealed class ImageSearchTools
             throw new InvalidImageException($"the file is {info.Length / (1024 * 1024)} MiB, over the limit.");
         }
 
-        byte[] data = await File.ReadAllBytesAsync(path, cancellationToken);
+        // Only regular files: a FIFO or a device named like an image must never hang or flood a tool call.
+        byte[] data = await Task.Run(() => ImageFile.ReadAllBytes(path, _indexing.MaxFileBytes), cancellationToken);
         ImageLoader.EnsureWithinLimit(ImageLoader.Identify(data), _indexing.MaxPixels);
         return data;
     }

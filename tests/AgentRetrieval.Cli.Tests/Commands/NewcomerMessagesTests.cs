@@ -42,4 +42,20 @@ public sealed class NewcomerMessagesTests
         Assert.Contains("the limit is 2000", stderr);
         Assert.DoesNotContain("(Parameter", stderr);
     }
+
+    [Fact]
+    public async Task EmbedAndSearchImage_Fifo_RefusedAtOnceNotHung()
+    {
+        using var home = new TempDirectory();
+        string fifo = home.Combine("x.jpg");
+        using (var mk = System.Diagnostics.Process.Start("mkfifo", fifo))
+        {
+            await mk.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+
+        // Before the fix both waited forever for a writer.
+        (int code, _, string stderr) = await new CliRunner(home.Path).RunAsync(["embed", "--image", fifo, .. Common(home)]);
+        Assert.Equal(1, code);
+        Assert.Contains("not a regular file", stderr);
+    }
 }
