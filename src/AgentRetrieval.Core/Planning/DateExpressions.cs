@@ -143,6 +143,30 @@ internal static partial class DateExpressions
             DateOnly d = r.StartsWith("yesterday", StringComparison.Ordinal) ? today.AddDays(-1) : r.StartsWith("the day", StringComparison.Ordinal) ? today.AddDays(-2) : today;
             return new DateFilter(d, d, r.StartsWith("the day", StringComparison.Ordinal) ? "the day before yesterday" : r.StartsWith("yesterday", StringComparison.Ordinal) ? "yesterday" : "today");
         }),
+        // weekends and weekdays: "last weekend", "this weekend", "last Tuesday", "on Sunday" (the most recent one)
+        (new Regex(@"\b(?:(?:on|from|during|over)\s+)?(?:the\s+)?(?<rel>last|this|past|previous)\s+weekend\b", RegexOptions.IgnoreCase), (m, today) =>
+        {
+            DateOnly saturday = today.AddDays(-(((int)today.DayOfWeek + 1) % 7)); // the latest Saturday, today included
+            bool current = m.Groups["rel"].Value.Equals("this", StringComparison.OrdinalIgnoreCase);
+            if (!current && saturday.AddDays(1) >= today)
+            {
+                saturday = saturday.AddDays(-7); // "last weekend" during a weekend is the one before
+            }
+
+            return new DateFilter(saturday, saturday.AddDays(1), m.Value.Trim().ToLowerInvariant());
+        }),
+        (new Regex(@"\b(?:(?<rel>last|this|past|previous)\s+|on\s+)(?<d>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", RegexOptions.IgnoreCase), (m, today) =>
+        {
+            var day = Enum.Parse<DayOfWeek>(m.Groups["d"].Value, ignoreCase: true);
+            int back = ((int)today.DayOfWeek - (int)day + 7) % 7;
+            if (back == 0 && m.Groups["rel"].Success && !m.Groups["rel"].Value.Equals("this", StringComparison.OrdinalIgnoreCase))
+            {
+                back = 7; // "last Friday" on a Friday is a week ago
+            }
+
+            DateOnly d = today.AddDays(-back);
+            return new DateFilter(d, d, m.Value.Trim().ToLowerInvariant());
+        }),
         (new Regex(@"\b(?:(?:from|in|during)\s+)?(?<rel>this|last|past|previous)\s+(?<u>week|month|year)\b", RegexOptions.IgnoreCase), (m, today) =>
         {
             bool current = m.Groups["rel"].Value.Equals("this", StringComparison.OrdinalIgnoreCase);
