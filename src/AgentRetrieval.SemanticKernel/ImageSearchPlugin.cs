@@ -33,12 +33,8 @@ public sealed partial class ImageSearchPlugin(ImageSearchTools tools, ILogger<Im
         [Description("Words written in the picture (signs, documents, receipts). Empty for none.")] string text = "",
         [Description("A folder name the photo's path contains. Empty for any.")] string folder = "",
         CancellationToken cancellationToken = default) =>
-        RunAsync("search_images", () => tools.SearchImagesAsync(query, Filters(from, to, place, camera, text, folder), top, cancellationToken));
+        RunAsync("search_images", () => tools.SearchImagesAsync(query, new Planning.ExplicitFilters(from, to, place, camera, text, folder), top, cancellationToken));
 
-    private static Planning.ExplicitFilters Filters(string from, string to, string place, string camera, string text, string folder) =>
-        new(Empty(from), Empty(to), Empty(place), Empty(camera), Empty(text), Empty(folder));
-
-    private static string? Empty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     /// <summary>Refines an earlier search with the user's feedback.</summary>
     /// <param name="session">The session id that search_images returned.</param>

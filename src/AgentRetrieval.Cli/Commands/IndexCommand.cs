@@ -51,11 +51,7 @@ internal static class IndexCommand
             }
 
             using EmbeddedImageIndex index = EmbeddedImageIndex.Open(settings.Indexing.IndexDirectory);
-            if (result.GetValue(rebuild))
-            {
-                index.Clear();
-            }
-            else if (index.Model is { } existing && index.Count > 0 && !existing.IsCompatibleWith(model.Identity))
+            if (!result.GetValue(rebuild) && index.Model is { } existing && index.Count > 0 && !existing.IsCompatibleWith(model.Identity))
             {
                 throw new ModelIdentityMismatchException(existing, model.Identity);
             }

@@ -21,9 +21,8 @@ internal sealed class McpImageTools(ImageSearchTools tools)
         [Description("Words written in the picture (signs, documents, receipts). Empty for none.")] string text = "",
         [Description("A folder name the photo's path contains. Empty for any.")] string folder = "",
         CancellationToken cancellationToken = default) =>
-        Convert(await tools.SearchImagesAsync(query, new Planning.ExplicitFilters(Empty(from), Empty(to), Empty(place), Empty(camera), Empty(text), Empty(folder)), top, cancellationToken));
+        Convert(await tools.SearchImagesAsync(query, new Planning.ExplicitFilters(from, to, place, camera, text, folder), top, cancellationToken));
 
-    private static string? Empty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     [McpServerTool(Name = "refine_search", ReadOnly = true)]
     [Description("Refines an earlier search with feedback: result numbers the user likes or dislikes, and/or new words.")]

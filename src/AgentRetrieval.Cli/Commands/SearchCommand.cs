@@ -37,7 +37,7 @@ internal static class SearchCommand
                 throw new SettingsException("--top must be at least 1.");
             }
 
-            bool explicitFilters = new[] { planOptions.From, planOptions.To, planOptions.Place, planOptions.Camera, planOptions.Text, planOptions.Folder }.Any(o => result.GetValue(o) is not null);
+            bool explicitFilters = planOptions.Read(result).Any;
             if (imagePath is null)
             {
                 if (string.IsNullOrWhiteSpace(query) && !explicitFilters)

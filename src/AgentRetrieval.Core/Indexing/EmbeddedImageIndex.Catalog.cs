@@ -237,8 +237,6 @@ public sealed partial class EmbeddedImageIndex
         public bool Contains(long ticks, float lat) => lat < 0 ? ticks >= SouthFrom && ticks <= SouthTo : ticks >= NorthFrom && ticks <= NorthTo;
     }
 
-    private static bool Matches(Snapshot s, int row, CatalogFilter f) => Matches(s, row, f, DateBounds.Of(f.Date));
-
     private static bool Matches(Snapshot s, int row, CatalogFilter f, DateBounds bounds)
     {
         PhotoFacts facts = s.Facts;

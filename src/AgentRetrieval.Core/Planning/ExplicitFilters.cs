@@ -15,8 +15,8 @@ namespace AgentRetrieval.Planning;
 /// <param name="Sort">relevance, date (newest first) or oldest.</param>
 public sealed record ExplicitFilters(string? From = null, string? To = null, string? Place = null, string? Camera = null, string? Text = null, string? Folder = null, string? Sort = null)
 {
-    /// <summary>Whether any filter is set.</summary>
-    public bool Any => From is not null || To is not null || Place is not null || Camera is not null || Text is not null || Folder is not null;
+    /// <summary>Whether any filter is set (blank values count as not given).</summary>
+    public bool Any => new[] { From, To, Place, Camera, Text, Folder }.Any(v => !string.IsNullOrWhiteSpace(v));
 
     /// <summary>Applies the filters to a plan.</summary>
     /// <param name="plan">The plan from the request's words.</param>

@@ -251,7 +251,7 @@ public static partial class RulePlanParser
         Place[] cities = [.. context.IndexPlaces.Where(p => p.City is not null && CountryNames.Normalize(p.City) == key)];
         if (cities.Length > 0)
         {
-            return new PlaceFilter(phrase!.Trim(), cities, "index", ordinary && IsGazetteerOrCountry(key, context));
+            return new PlaceFilter(phrase!.Trim(), cities, "index", ordinary);
         }
 
         string? code = CountryNames.CodeOf(key);
@@ -282,9 +282,6 @@ public static partial class RulePlanParser
 
         return null;
     }
-
-    private static bool IsGazetteerOrCountry(string key, PlanContext context) =>
-        CountryNames.CodeOf(key) is not null || context.Gazetteer?.FindCities(key).Count > 0 || s_ordinaryWords.Contains(key);
 
     /// <summary>Resolves camera words against the cameras in the index.</summary>
     /// <param name="phrase">The words ("Nikon", "iPhone 12").</param>
