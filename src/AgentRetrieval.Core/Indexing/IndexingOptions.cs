@@ -27,6 +27,11 @@ public sealed class IndexingOptions
     /// <summary>Whether the text in the pictures is recognised (OCR), as a second pass after the vectors.</summary>
     public bool Ocr { get; set; } = true;
 
-    /// <summary>The PaddleOCR model folder; empty: the models the build placed beside the program.</summary>
+    /// <summary>
+    /// The PaddleOCR model: empty for the models the build placed beside the program (PP-OCRv4 mobile, Chinese and
+    /// English); a model name from <c>models list</c> installed with <c>models pull</c> (for example a recognition model for
+    /// Latin, Korean or Cyrillic text); or a folder. A folder with only a recognition model and its dictionary uses the
+    /// bundled detector and classifier.
+    /// </summary>
     public string OcrModelDirectory { get; set; } = "";
 }

@@ -64,6 +64,6 @@ public sealed class TextPass
             progress?.Report(new IndexProgress("text", done, pending.Count, path));
         }
 
-        return new TextPassReport(done, withText, failed, _time.GetElapsedTime(started));
+        return new TextPassReport(done, withText, failed, _time.GetElapsedTime(started)) { Model = _recognizer.Name };
     }
 }

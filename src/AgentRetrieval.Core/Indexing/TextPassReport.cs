@@ -7,6 +7,9 @@ namespace AgentRetrieval.Indexing;
 /// <param name="Elapsed">Time spent.</param>
 public sealed record TextPassReport(int Recognized, int WithText, IReadOnlyList<SkippedFile> Failed, TimeSpan Elapsed)
 {
+    /// <summary>The recogniser that read them (its name).</summary>
+    public string? Model { get; init; }
+
     /// <summary>Images per second.</summary>
     public double Rate => Elapsed.TotalSeconds > 0 ? Recognized / Elapsed.TotalSeconds : 0;
 }

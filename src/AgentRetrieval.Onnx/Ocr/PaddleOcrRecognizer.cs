@@ -53,6 +53,7 @@ public sealed class PaddleOcrRecognizer : IImageTextRecognizer, IDisposable
         ArgumentNullException.ThrowIfNull(files);
         Files = files;
         _maxPixels = maxPixels;
+        Version = files.ComputeVersion();
         _dictionary = File.ReadAllLines(files.Dictionary, Encoding.UTF8).Select(l => l.TrimEnd('\r', '\n')).ToArray();
         using var options = new SessionOptions { IntraOpNumThreads = intraOpThreads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
         try
@@ -80,10 +81,11 @@ public sealed class PaddleOcrRecognizer : IImageTextRecognizer, IDisposable
     public PaddleOcrFiles Files { get; }
 
     /// <inheritdoc/>
-    public int Version => 1;
+    /// <remarks>1 for the bundled PP-OCRv4 mobile model; another recognition model has its own (see <see cref="PaddleOcrFiles.ComputeVersion"/>).</remarks>
+    public int Version { get; }
 
     /// <inheritdoc/>
-    public string Name => "PP-OCR (" + Path.GetFileNameWithoutExtension(Files.Recognition) + ")";
+    public string Name => $"PP-OCR ({Path.GetFileName(Files.Directory.TrimEnd(Path.DirectorySeparatorChar))}: {Path.GetRelativePath(Files.Directory, Files.Recognition).Replace('\\', '/')})";
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<RecognizedLine>> RecognizeAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default)

