@@ -34,6 +34,7 @@ internal static partial class ChatCommand
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
+            using IDisposable? telemetry = TelemetryExport.Start(settings.Telemetry);
             bool json = result.GetValue(CommandLine.Json);
             CommandServices.UseLlmFolder(settings, result.GetValue(llm));
             if (result.GetValue(rerank) is { } strategy)

@@ -25,6 +25,7 @@ internal static class IndexCommand
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
+            using IDisposable? telemetry = TelemetryExport.Start(settings.Telemetry);
             bool json = result.GetValue(CommandLine.Json);
             if (result.GetValue(verify))
             {

@@ -24,6 +24,7 @@ internal static class McpCommand
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
+            using IDisposable? telemetry = TelemetryExport.Start(settings.Telemetry);
             CommandServices.UseLlmFolder(settings, result.GetValue(llm));
 
             // Folders from the command line add to those configured in Tools:ReadableFolders / Tools:IndexableFolders.

@@ -28,6 +28,7 @@ internal static class SearchCommand
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
+            using IDisposable? telemetry = TelemetryExport.Start(settings.Telemetry);
             bool json = result.GetValue(CommandLine.Json);
             string? query = result.GetValue(text);
             string? imagePath = result.GetValue(image);

@@ -21,10 +21,17 @@ internal static class ServeCommand
         var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
         var llm = new Option<string?>("--llm") { Description = "Multimodal LLM folder (ONNX Runtime GenAI)." };
         var allowIndex = new Option<string[]>("--allow-index") { Description = "A folder the page may index (repeatable).", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("serve", "Serve the chat page: conversational image search in the browser.") { target, urls, llm, allowIndex };
+        var otlp = new Option<string?>("--otlp") { Description = "Export spans and metrics to this OpenTelemetry collector (OTLP, for example http://localhost:4317); also Telemetry:OtlpEndpoint." };
+        var command = new Command("serve", "Serve the chat page: conversational image search in the browser.") { target, urls, llm, allowIndex, otlp };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
+            if (result.GetValue(otlp) is { Length: > 0 } endpoint)
+            {
+                settings.Telemetry.OtlpEndpoint = endpoint;
+            }
+
+            using IDisposable? telemetry = TelemetryExport.Start(settings.Telemetry);
             CommandServices.UseLlmFolder(settings, result.GetValue(llm));
 
             WebOptions web = settings.Web;

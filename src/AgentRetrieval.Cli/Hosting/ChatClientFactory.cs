@@ -19,7 +19,7 @@ internal static class ChatClientFactory
 
             var client = new OpenAIClient(new ApiKeyCredential(string.IsNullOrEmpty(options.ApiKey) ? "none" : options.ApiKey),
                 new OpenAIClientOptions { Endpoint = new Uri(options.Endpoint) });
-            return client.GetChatClient(options.Model).AsIChatClient();
+            return WithTelemetry(client.GetChatClient(options.Model).AsIChatClient());
         }
 
         if (string.IsNullOrWhiteSpace(options.ModelDirectory))
@@ -27,12 +27,19 @@ internal static class ChatClientFactory
             return null;
         }
 
-        return new GenAIChatClient(new GenAIChatClientOptions
+        return WithTelemetry(new GenAIChatClient(new GenAIChatClientOptions
         {
             ModelDirectory = CliSettings.ExpandPath(options.ModelDirectory),
             MaxLength = options.MaxLength,
             ContextLength = options.ContextLength,
             MaxPixels = maxPixels,
-        });
+        }));
     }
+
+    /// <summary>
+    /// Microsoft.Extensions.AI's OpenTelemetry middleware: a span and token metrics per LLM call under the product's
+    /// source name (no prompt or image content is recorded). Disposing the result disposes the model.
+    /// </summary>
+    private static IChatClient WithTelemetry(IChatClient inner) =>
+        new ChatClientBuilder(inner).UseOpenTelemetry(sourceName: AgentRetrieval.Telemetry.AgentTelemetry.Name).Build();
 }

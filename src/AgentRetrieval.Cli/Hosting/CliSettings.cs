@@ -31,6 +31,8 @@ internal sealed class CliSettings
 
     public required Web.WebOptions Web { get; init; }
 
+    public required Telemetry.TelemetryOptions Telemetry { get; init; }
+
     public bool Offline { get; init; }
 
     public string ManifestPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "models", "manifest.json");
@@ -52,6 +54,7 @@ internal sealed class CliSettings
         var llm = Bind<LlmOptions>(config, LlmOptions.SectionName);
         var tools = Bind<Tools.ImageToolsOptions>(config, AgentRetrieval.Tools.ImageToolsOptions.SectionName);
         var web = Bind<Web.WebOptions>(config, AgentRetrieval.Web.WebOptions.SectionName);
+        var telemetry = Bind<Telemetry.TelemetryOptions>(config, AgentRetrieval.Telemetry.TelemetryOptions.SectionName);
 
         if (values.Model is { } model)
         {
@@ -106,7 +109,7 @@ internal sealed class CliSettings
             Validate(clip, ClipModelOptions.SectionName);
         }
 
-        return new CliSettings { Models = models, Clip = clip, ClipBatches = batches, Indexing = indexing, Search = search, Agent = agent, Llm = llm, Tools = tools, Web = web, Offline = offline };
+        return new CliSettings { Models = models, Clip = clip, ClipBatches = batches, Indexing = indexing, Search = search, Agent = agent, Llm = llm, Tools = tools, Web = web, Telemetry = telemetry, Offline = offline };
     }
 
     public static string ExpandPath(string path)

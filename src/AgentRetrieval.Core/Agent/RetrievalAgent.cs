@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
@@ -8,6 +9,7 @@ using AgentRetrieval.Planning;
 using AgentRetrieval.Prompts;
 using AgentRetrieval.Search;
 using AgentRetrieval.Resilience;
+using AgentRetrieval.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -157,9 +159,12 @@ public sealed class RetrievalAgent
         using var turnCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budgetCts.Token);
         CancellationToken budget = turnCts.Token;
         var stages = new List<StageReport>();
+        using Activity? turnActivity = AgentTelemetry.StartTurn();
+        long turnStart = _time.GetTimestamp();
 
         // 1. Rewrite: the dialogue and feedback become one search plan (filters, text to find, exclusions, visual query).
         long t0 = _time.GetTimestamp();
+        Activity? stageActivity = AgentTelemetry.StartStage("rewrite", turnActivity);
         PlanContext planContext = _searcher.Context();
         SearchPlan plan = PlanMerger.Merge(session.Turns, planContext, session.DroppedFilters);
         StageReport rewrite;
@@ -189,14 +194,17 @@ public sealed class RetrievalAgent
         string query = plan.VisualQuery;
         IReadOnlyList<string> negatives = plan.NegativeTerms;
         stages.Add(rewrite);
+        AgentTelemetry.EndStage(stageActivity, rewrite);
         yield return new StageCompleted(rewrite);
 
         // 2. Retrieve
         t0 = _time.GetTimestamp();
+        stageActivity = AgentTelemetry.StartStage("retrieve", turnActivity);
         (IReadOnlyList<RankedImage> candidates, HybridSearchResult found) = await RetrieveAsync(session, plan, cancellationToken);
         var retrieve = new StageReport("retrieve", true, false,
             string.Create(CultureInfo.InvariantCulture, $"{candidates.Count} candidates of {found.TotalMatches}{(plan.HasFilters ? " matching the filters" : "")} ({found.Method}){FeedbackNote(session)}"), _time.GetElapsedTime(t0));
         stages.Add(retrieve);
+        AgentTelemetry.EndStage(stageActivity, retrieve);
         yield return new StageCompleted(retrieve);
         yield return new CandidatesRetrieved([.. candidates.Take(_options.ResultCount)]);
 
@@ -204,10 +212,12 @@ public sealed class RetrievalAgent
         if (_llm is not null && _options.Clarify && !plan.IsFilterOnly && query.Length > 0 && !session.AskedClarifyingQuestion && session.Turns.Count(t => t.Role == DialogueRole.User) == 1 && candidates.Count >= 8)
         {
             t0 = _time.GetTimestamp();
+            stageActivity = AgentTelemetry.StartStage("clarify", turnActivity);
             (string? question, string detail) = await TryClarifyAsync(text, candidates, budget);
             cancellationToken.ThrowIfCancellationRequested();
             var clarify = new StageReport("clarify", true, false, detail, _time.GetElapsedTime(t0));
             stages.Add(clarify);
+            AgentTelemetry.EndStage(stageActivity, clarify);
             yield return new StageCompleted(clarify);
             if (question is not null)
             {
@@ -228,6 +238,7 @@ public sealed class RetrievalAgent
                     CandidateCount = candidates.Count,
                 };
                 session.Complete(asked);
+                AgentTelemetry.EndTurn(turnActivity, _time.GetElapsedTime(turnStart), candidates.Count, noMatch: false);
                 yield return new TurnCompleted(asked);
                 yield break;
             }
@@ -235,6 +246,7 @@ public sealed class RetrievalAgent
 
         // 4. Rerank
         t0 = _time.GetTimestamp();
+        stageActivity = AgentTelemetry.StartStage("rerank", turnActivity);
         IReadOnlyList<RankedImage> ranked = candidates;
         StageReport rerank;
         bool listing = plan.IsFilterOnly && session.QueryImage is null && session.Liked.Count == 0 && session.MoreLike.Count == 0;
@@ -250,6 +262,7 @@ public sealed class RetrievalAgent
             if (outcome is not null)
             {
                 ranked = outcome.Results;
+                AgentTelemetry.CandidatesJudged.Add(outcome.Results.Count(r => r.LlmScore is not null), new KeyValuePair<string, object?>("judge", _reranker.Name));
                 rerank = new StageReport("rerank", true, outcome.Degraded, $"{_reranker.Name}: {outcome.Detail}", _time.GetElapsedTime(t0));
             }
             else
@@ -259,10 +272,12 @@ public sealed class RetrievalAgent
         }
 
         stages.Add(rerank);
+        AgentTelemetry.EndStage(stageActivity, rerank);
         yield return new StageCompleted(rerank);
 
         // 5. Respond
         t0 = _time.GetTimestamp();
+        stageActivity = AgentTelemetry.StartStage("respond", turnActivity);
         RankedImage[] results = [.. ranked.Take(_options.ResultCount)];
         RankedImage? best = results.FirstOrDefault();
         double minScore = await NoMatchThresholdAsync(cancellationToken);
@@ -363,6 +378,7 @@ public sealed class RetrievalAgent
 
         var respond = new StageReport("respond", true, respondDegraded, respondDetail, _time.GetElapsedTime(t0));
         stages.Add(respond);
+        AgentTelemetry.EndStage(stageActivity, respond);
         string summary = "\n" + StageSummary(stages);
         answer.Append(summary);
         yield return new AnswerDelta(summary);
@@ -394,6 +410,7 @@ public sealed class RetrievalAgent
         };
         session.AddAssistantMessage(found.FiltersMatchedNothing ? head : listing ? head : noMatch ? "Nothing matched well." : $"I showed {Path.GetFileName(best!.Path)}: {reason}");
         session.Complete(result);
+        AgentTelemetry.EndTurn(turnActivity, _time.GetElapsedTime(turnStart), candidates.Count, result.NoMatch);
         yield return new TurnCompleted(result);
     }
 

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using AgentRetrieval.Embeddings;
 using AgentRetrieval.Imaging;
+using AgentRetrieval.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -76,6 +78,8 @@ public sealed class FolderIndexer
         }
 
         long started = _time.GetTimestamp();
+        using Activity? activity = AgentTelemetry.Source.StartActivity("agentretrieval.index.vectors");
+        activity?.SetTag("agentretrieval.index.folder", root);
         _index.BindModel(_model);
         // A damaged vector is never served; its files become new work and are embedded again.
         IReadOnlyList<string> reembed = _index.DropInvalidVectors();
@@ -187,6 +191,10 @@ public sealed class FolderIndexer
         }
 
         _logger.Indexed(root, embedded, reused, unchanged, gone.Count, skipped.Count, elapsed.TotalSeconds);
+        AgentTelemetry.ImagesIndexed.Add(embedded);
+        AgentTelemetry.ImagesSkipped.Add(skipped.Count, new KeyValuePair<string, object?>("pass", "vectors"));
+        activity?.SetTag("agentretrieval.index.embedded", embedded);
+        activity?.SetTag("agentretrieval.index.skipped", skipped.Count);
         return new IndexReport
         {
             Root = root,

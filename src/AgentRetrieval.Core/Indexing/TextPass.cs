@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using AgentRetrieval.Imaging;
 using AgentRetrieval.Ocr;
+using AgentRetrieval.Telemetry;
 
 namespace AgentRetrieval.Indexing;
 
@@ -38,6 +40,8 @@ public sealed class TextPass
     public async Task<TextPassReport> RunAsync(IProgress<IndexProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         long started = _time.GetTimestamp();
+        using Activity? activity = AgentTelemetry.Source.StartActivity("agentretrieval.index.text");
+        activity?.SetTag("agentretrieval.ocr.model", _recognizer.Name);
         IReadOnlyList<(long Id, string Hash, string Path)> pending = _index.ImagesNeedingText(_recognizer.Version);
         var failed = new List<SkippedFile>();
         int done = 0, withText = 0;
@@ -64,6 +68,9 @@ public sealed class TextPass
             progress?.Report(new IndexProgress("text", done, pending.Count, path));
         }
 
+        AgentTelemetry.ImagesSkipped.Add(failed.Count, new KeyValuePair<string, object?>("pass", "text"));
+        activity?.SetTag("agentretrieval.index.recognized", done);
+        activity?.SetTag("agentretrieval.index.with_text", withText);
         return new TextPassReport(done, withText, failed, _time.GetElapsedTime(started)) { Model = _recognizer.Name };
     }
 }
