@@ -3,6 +3,7 @@ using AgentRetrieval.Agent;
 using AgentRetrieval.Embeddings;
 using AgentRetrieval.Imaging;
 using AgentRetrieval.Indexing;
+using AgentRetrieval.Mcp;
 using AgentRetrieval.Tools;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -21,7 +22,9 @@ namespace AgentRetrieval.Web;
 /// <param name="LlmDescription">What LLM is configured ("none" without one).</param>
 /// <param name="MaxPixels">The pixel limit for served images.</param>
 /// <param name="Scope">The folders the page searches (the folder <c>serve</c> was given), or empty for the whole index.</param>
-public sealed record ChatWebDependencies(RetrievalAgent Agent, EmbeddedImageIndex Index, ModelIdentity Model, Func<FolderIndexer>? IndexerFactory, string LlmDescription, long MaxPixels, IReadOnlyList<string>? Scope = null);
+/// <param name="Tools">The image-search tools to serve over MCP at <c>/mcp</c> (Streamable HTTP), or null for no MCP endpoint.</param>
+public sealed record ChatWebDependencies(RetrievalAgent Agent, EmbeddedImageIndex Index, ModelIdentity Model, Func<FolderIndexer>? IndexerFactory, string LlmDescription, long MaxPixels, IReadOnlyList<string>? Scope = null,
+    ImageSearchTools? Tools = null);
 
 /// <summary>
 /// The chat page: minimal APIs and static files. A turn streams server-sent events (stages, answer text, results);
@@ -46,6 +49,15 @@ public static class ChatWebApp
         builder.WebHost.UseUrls(urls ?? "http://127.0.0.1:5080");
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(o => o.MultipartBodyLengthLimit = options.MaxUploadBytes);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxUploadBytes + (64 * 1024));
+        if (deps.Tools is not null)
+        {
+            // The same tools, resources and argument check as `agentretrieval mcp` on stdio; behind the same host and origin checks as the page.
+            builder.Services.AddSingleton(deps.Tools);
+            builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "agentretrieval", Version = "1.0" })
+                .WithHttpTransport(o => o.Stateless = true)
+                .WithAgentRetrieval();
+        }
+
         configure?.Invoke(builder);
         WebApplication app = builder.Build();
 
@@ -74,6 +86,11 @@ public static class ChatWebApp
         var files = new PhysicalFileProvider(webRoot);
         app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
         app.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+
+        if (deps.Tools is not null)
+        {
+            app.MapMcp("/mcp");
+        }
 
         app.MapGet("/api/status", () => Results.Json(new
         {

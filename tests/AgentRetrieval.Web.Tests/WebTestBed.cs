@@ -2,6 +2,7 @@ using AgentRetrieval.Agent;
 using AgentRetrieval.Indexing;
 using AgentRetrieval.Onnx.Clip;
 using AgentRetrieval.Prompts;
+using AgentRetrieval.Tools;
 using AgentRetrieval.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -45,8 +46,16 @@ internal sealed class WebTestBed : IAsyncDisposable
         configure?.Invoke(options);
         var agent = new RetrievalAgent(new ClipTextEmbeddingGenerator(clip), images, index, clip.Identity,
             new FilePromptProvider(Path.Combine(SharedFixtures.RepositoryRoot, "prompts")), new AgentOptions { MinRetrievalScore = -1 });
+        var prompts = new FilePromptProvider(Path.Combine(SharedFixtures.RepositoryRoot, "prompts"));
+        var toolOptions = new ImageToolsOptions();
+        foreach (string f in scope ?? [])
+        {
+            toolOptions.ReadableFolders.Add(f);
+        }
+
+        var tools = new ImageSearchTools(agent, index, images, clip.Identity, prompts, new IndexingOptions(), toolOptions);
         var deps = new ChatWebDependencies(agent, index, clip.Identity,
-            options.IndexableFolders.Count == 0 ? null : () => new FolderIndexer(images, clip.Identity, index, new IndexingOptions()), "none", 100_000_000, scope);
+            options.IndexableFolders.Count == 0 ? null : () => new FolderIndexer(images, clip.Identity, index, new IndexingOptions()), "none", 100_000_000, scope, tools);
         WebApplication app = ChatWebApp.Build(deps, options, "http://127.0.0.1:0", b =>
         {
             b.Logging.SetMinimumLevel(LogLevel.Warning);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using AgentRetrieval.Agent;
 using AgentRetrieval.Cli.Hosting;
 using AgentRetrieval.Indexing;
+using AgentRetrieval.Mcp;
 using AgentRetrieval.Onnx.Clip;
 using AgentRetrieval.Prompts;
 using AgentRetrieval.Tools;
@@ -57,16 +58,7 @@ internal static class McpCommand
             using var stdio = new JsonRpcLineStreams(Console.OpenStandardInput(), Console.OpenStandardOutput());
             builder.Services.AddMcpServer(o => o.ServerInfo = new() { Name = "agentretrieval", Version = "1.0" })
                 .WithStreamServerTransport(stdio.Input, stdio.Output)
-                .WithTools<McpImageTools>()
-                .WithRequestFilters(filters => filters.AddCallToolFilter(next => async (context, cancellationToken) =>
-                {
-                    if (McpArgumentCheck.Problem(context.Params?.Name, context.Params?.Arguments) is { } problem)
-                    {
-                        return McpArgumentCheck.Refusal(problem);
-                    }
-
-                    return await next(context, cancellationToken);
-                }));
+                .WithAgentRetrieval();
             Ui.Info($"agentretrieval MCP server on stdio: index {settings.Indexing.IndexDirectory} ({index.Count} images), model {model.Identity.Key}.");
             await builder.Build().RunAsync(token);
             return 0;

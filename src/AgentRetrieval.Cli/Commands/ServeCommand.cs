@@ -4,6 +4,7 @@ using AgentRetrieval.Cli.Hosting;
 using AgentRetrieval.Indexing;
 using AgentRetrieval.Onnx.Clip;
 using AgentRetrieval.Prompts;
+using AgentRetrieval.Tools;
 using AgentRetrieval.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.AI;
@@ -45,11 +46,28 @@ internal static class ServeCommand
             var images = model.Images;
             using EmbeddedImageIndex index = await CommandServices.OpenTargetAsync(settings, result.GetValue(target), model, token);
             using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
-            var agent = new RetrievalAgent(text, images, index, model.Identity, new FilePromptProvider(FilePromptProvider.DefaultDirectory), settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels, gazetteer: Places.Gazetteer);
+            var prompts = new FilePromptProvider(FilePromptProvider.DefaultDirectory);
+            var agent = new RetrievalAgent(text, images, index, model.Identity, prompts, settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels, gazetteer: Places.Gazetteer);
+            IReadOnlyList<string>? scope = result.GetValue(target) is { } t && Directory.Exists(t) && !EmbeddedImageIndex.Exists(t) ? [Path.TrimEndingDirectorySeparator(Path.GetFullPath(t))] : null;
+
+            // The MCP endpoint (/mcp) serves the same tools as `agentretrieval mcp`: it reads the served folder (or the
+            // whole index) and Tools:ReadableFolders, and indexes only the folders the page may index.
+            ImageToolsOptions toolOptions = settings.Tools;
+            foreach (string f in web.IndexableFolders)
+            {
+                toolOptions.IndexableFolders.Add(f);
+                toolOptions.ReadableFolders.Add(f);
+            }
+
+            foreach (string f in scope ?? [])
+            {
+                toolOptions.ReadableFolders.Add(f);
+            }
+
+            var tools = new ImageSearchTools(agent, index, images, model.Identity, prompts, settings.Indexing, toolOptions, chat);
             var deps = new ChatWebDependencies(agent, index, model.Identity,
                 web.IndexableFolders.Count == 0 ? null : () => new FolderIndexer(images, model.Identity, index, settings.Indexing, gazetteer: Places.Gazetteer),
-                chat is null ? "none" : settings.Llm.ModelDirectory + settings.Llm.Endpoint, settings.Indexing.MaxPixels,
-                result.GetValue(target) is { } t && Directory.Exists(t) && !EmbeddedImageIndex.Exists(t) ? [Path.TrimEndingDirectorySeparator(Path.GetFullPath(t))] : null);
+                chat is null ? "none" : settings.Llm.ModelDirectory + settings.Llm.Endpoint, settings.Indexing.MaxPixels, scope, tools);
             string listen = result.GetValue(urls)!;
             WebApplication app = ChatWebApp.Build(deps, web, listen, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
             try
@@ -61,7 +79,7 @@ internal static class ServeCommand
                 throw new SettingsException($"Cannot listen on {listen}: the address is already in use (another program, or another agentretrieval serve). Choose another port with --urls http://127.0.0.1:<port>.");
             }
 
-            Ui.Info($"AgentRetrieval chat page: {listen} ({index.Count} images; Ctrl+C to stop)");
+            Ui.Info($"AgentRetrieval chat page: {listen} ({index.Count} images; Ctrl+C to stop); MCP over HTTP: {listen.TrimEnd('/')}/mcp");
             await using TextRecognition.BackgroundPass textPass = TextRecognition.StartInBackground(settings, index, token);
             try
             {

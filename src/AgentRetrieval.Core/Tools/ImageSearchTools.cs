@@ -206,7 +206,10 @@ public sealed class ImageSearchTools
             List<ChatMessage> messages = PromptMessages.Build(_prompts.GetPrompt("caption"), new Dictionary<string, string> { ["image"] = PromptTemplate.ImageMarker },
                 [new DataContent(data, "image/jpeg") { Name = Path.GetFileName(path) }]);
             ChatResponse response = await _chat.GetResponseAsync(messages, new ChatOptions { MaxOutputTokens = 96, Temperature = 0 }, cancellationToken);
-            return new ToolResult($"Description of \"{Clean(Path.GetFileName(path), 120)}\" (model output, may be wrong): \"{Clean(response.Text, 600)}\"", [Thumbnail(data)]);
+            return new ToolResult($"Description of \"{Clean(Path.GetFileName(path), 120)}\" (model output, may be wrong): \"{Clean(response.Text, 600)}\"", [Thumbnail(data)])
+            {
+                Data = new DescribeImageOutput { Id = TryParseId(image, out long given) ? given : null, File = Clean(Path.GetFileName(path), 200), Description = Clean(response.Text, 600) },
+            };
         }
         catch (Exception ex) when (ex is ArgumentException or IOException or UnauthorizedAccessException or InvalidImageException or InvalidOperationException)
         {
@@ -243,7 +246,20 @@ public sealed class ImageSearchTools
             sb.Append('\n').Append("- skipped \"").Append(Clean(Path.GetFileName(s.Path), 120)).Append("\": ").Append(Clean(s.Reason, 200));
         }
 
-        return new ToolResult(sb.ToString(), []);
+        return new ToolResult(sb.ToString(), [])
+        {
+            Data = new IndexFolderOutput
+            {
+                Folder = folder,
+                Found = report.Found,
+                Embedded = report.Embedded,
+                Reused = report.Reused,
+                Unchanged = report.Unchanged,
+                Removed = report.Removed,
+                Skipped = [.. report.Skipped.Take(100).Select(s => new SkippedOutput(Clean(Path.GetFileName(s.Path), 200), Clean(s.Reason, 300)))],
+                IndexedImages = report.IndexedImages,
+            },
+        };
     }
 
     private async Task<ToolResult> RunAsync(SearchSession session, SemaphoreSlim gate, string message, int top, string title, CancellationToken cancellationToken)
@@ -258,8 +274,20 @@ public sealed class ImageSearchTools
                 : r.Plan.HasFilters && r.TotalMatches == 0 ? "No photos match these filters: " + string.Join(", ", r.Plan.DescribeFilters()) + "."
                 : r.Plan.IsFilterOnly ? $"{r.TotalMatches} photos match the filters ({string.Join(", ", r.Plan.DescribeFilters())}); newest first."
                 : r.NoMatch ? "Nothing here matches well; the closest images follow." : $"Pick: result 1. {Clean(r.Reason, 300)}";
+            string summary = header;
             header = $"Plan: {Clean(r.Plan.Describe(), 400)}\n" + header;
-            return await FormatAsync(title, session.Id, [.. r.Results.Take(k)], header + (r.Degraded ? " (degraded: some stages fell back)" : ""), cancellationToken);
+            ToolResult result = await FormatAsync(title, session.Id, [.. r.Results.Take(k)], header + (r.Degraded ? " (degraded: some stages fell back)" : ""), cancellationToken);
+            return result with
+            {
+                Data = ((ImageSearchOutput)result.Data!) with
+                {
+                    Plan = Clean(r.Plan.Describe(), 400),
+                    Summary = summary,
+                    ClarifyingQuestion = r.ClarifyingQuestion is { } question ? Clean(question, 300) : null,
+                    NoMatch = r.NoMatch,
+                    TotalMatches = r.TotalMatches,
+                },
+            };
         }
         catch (ArgumentException ex)
         {
@@ -291,9 +319,25 @@ public sealed class ImageSearchTools
         }
 
         var images = new List<DataContent>();
+        var data = new List<ImageResult>();
         for (int i = 0; i < results.Length; i++)
         {
             RankedImage r = results[i];
+            Search.PhotoDetails? details = Search.PhotoDetails.Of(_index, r.Id);
+            data.Add(new ImageResult
+            {
+                Rank = i + 1,
+                Id = r.Id,
+                Score = Math.Round(r.FinalScore, 3),
+                Path = Clean(r.Path, 300),
+                Caption = r.Caption is { Length: > 0 } c ? Clean(c, 200) : null,
+                TakenAt = details?.TakenAtIso,
+                Place = details?.Place is { } pl ? Clean(pl, 100) : null,
+                Camera = details?.Camera is { } cam ? Clean(cam, 80) : null,
+                Text = details?.Text is { } tx ? Clean(tx, 200) : null,
+                ImageUri = string.Create(CultureInfo.InvariantCulture, $"image://{r.Id}"),
+                ThumbnailUri = string.Create(CultureInfo.InvariantCulture, $"image://{r.Id}/thumbnail"),
+            });
             sb.Append('\n').Append(string.Create(CultureInfo.InvariantCulture,
                 $"{i + 1}. id={r.Id} score={r.FinalScore:0.000} file=\"{Clean(r.Path, 300)}\""));
             if (r.Caption is { Length: > 0 } caption)
@@ -301,7 +345,7 @@ public sealed class ImageSearchTools
                 sb.Append(" caption=\"").Append(Clean(caption, 200)).Append('"');
             }
 
-            if (Search.PhotoDetails.Of(_index, r.Id) is { } d)
+            if (details is { } d)
             {
                 if (d.TakenAtIso is { } taken)
                 {
@@ -339,7 +383,54 @@ public sealed class ImageSearchTools
             }
         }
 
-        return new ToolResult(sb.ToString(), images);
+        return new ToolResult(sb.ToString(), images)
+        {
+            Data = new ImageSearchOutput { Session = sessionId, Summary = header ?? $"{results.Length} similar images.", TotalMatches = results.Length, Results = data },
+        };
+    }
+
+    /// <summary>
+    /// An indexed image by catalogue id, for hosts that fetch results later (MCP resources <c>image://&lt;id&gt;</c>):
+    /// the file itself when it is a JPEG, PNG, GIF or WebP within <c>Indexing:MaxFileBytes</c>, otherwise (and for
+    /// <paramref name="thumbnail"/>) a JPEG within the tool caps. Only catalogue ids are accepted, never paths.
+    /// </summary>
+    /// <param name="id">The catalogue id.</param>
+    /// <param name="thumbnail">A small JPEG (Tools:ThumbnailSize) instead of the image.</param>
+    /// <param name="cancellationToken">Cancels.</param>
+    /// <exception cref="ArgumentException">No indexed image has that id, or its file cannot be read (the message says why).</exception>
+    public async Task<DataContent> ReadIndexedImageAsync(long id, bool thumbnail, CancellationToken cancellationToken = default)
+    {
+        string path = _index.GetEntry(id)?.Paths is { Count: > 0 } paths ? paths[0] : throw new ArgumentException($"there is no indexed image with id {id}.");
+        try
+        {
+            byte[] data = await ReadImageAsync(path, cancellationToken);
+            if (thumbnail)
+            {
+                return Thumbnail(data);
+            }
+
+            string? media = ImageLoader.Identify(data).Format.ToUpperInvariant() switch
+            {
+                "JPEG" => "image/jpeg",
+                "PNG" => "image/png",
+                "GIF" => "image/gif",
+                "WEBP" => "image/webp",
+                _ => null,
+            };
+            if (media is not null)
+            {
+                return new DataContent(data, media);
+            }
+
+            using Image<Rgb24> image = ImageLoader.LoadRgb(data, _indexing.MaxPixels);
+            using var ms = new MemoryStream();
+            await image.SaveAsJpegAsync(ms, new JpegEncoder { Quality = 90 }, cancellationToken);
+            return new DataContent(ms.ToArray(), "image/jpeg");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidImageException)
+        {
+            throw new ArgumentException($"the image {id} cannot be read: {ex.Message}", ex);
+        }
     }
 
     private async Task<byte[]> ReadImageAsync(string path, CancellationToken cancellationToken)
@@ -424,7 +515,7 @@ public sealed class ImageSearchTools
     }
 
     /// <summary>Untrusted text as one safe line: control characters and quotes neutralised, length capped.</summary>
-    internal static string Clean(string? text, int max)
+    public static string Clean(string? text, int max)
     {
         var sb = new StringBuilder();
         foreach (char c in text ?? "")

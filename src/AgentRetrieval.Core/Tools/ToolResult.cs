@@ -8,6 +8,12 @@ namespace AgentRetrieval.Tools;
 /// <param name="IsError">Whether the call failed (the text says why).</param>
 public sealed record ToolResult(string Text, IReadOnlyList<DataContent> Images, bool IsError = false)
 {
+    /// <summary>
+    /// The same result as data for hosts that read structured content (<see cref="ImageSearchOutput"/>,
+    /// <see cref="DescribeImageOutput"/> or <see cref="IndexFolderOutput"/>); null for failures.
+    /// </summary>
+    public object? Data { get; init; }
+
     /// <summary>A failure as readable text.</summary>
     /// <param name="message">What went wrong and what to do.</param>
     public static ToolResult Fail(string message) => new("Error: " + message, [], true);

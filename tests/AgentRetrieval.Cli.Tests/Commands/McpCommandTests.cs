@@ -1,3 +1,5 @@
+using System.Text.Json;
+using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 
@@ -43,6 +45,32 @@ public sealed class McpCommandTests
         Assert.Equal(3, images.Length);
         Assert.Equal("image/jpeg", images[0].MimeType);
         Assert.Equal(0xFF, images[0].DecodedData.Span[0]);
+
+        // Structured content, as the declared output schema describes it.
+        JsonElement schema = tools.Single(t => t.Name == "search_images").ProtocolTool.OutputSchema!.Value;
+        Assert.True(schema.GetProperty("properties").TryGetProperty("results", out _), schema.ToString());
+        Assert.True(tools.Single(t => t.Name == "index_folder").ProtocolTool.OutputSchema!.Value.GetProperty("properties").TryGetProperty("embedded", out _));
+        Assert.Equal(30, indexed.StructuredContent!.Value.GetProperty("found").GetInt32());
+        JsonElement structured = found.StructuredContent!.Value;
+        JsonElement[] results = [.. structured.GetProperty("results").EnumerateArray()];
+        Assert.Equal(3, results.Length);
+        Assert.Equal([1, 2, 3], results.Select(r => r.GetProperty("rank").GetInt32()));
+        Assert.False(string.IsNullOrEmpty(structured.GetProperty("session").GetString()));
+        Assert.Contains(results[0].GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture), text);
+
+        // The results' images as resources, by the URIs the structured result gives.
+        IList<McpClientResourceTemplate> templates = await client.ListResourceTemplatesAsync(cancellationToken: ct);
+        Assert.Contains(templates, t => t.UriTemplate == "image://{id}");
+        Assert.Contains(templates, t => t.UriTemplate == "image://{id}/thumbnail");
+        string path = results[0].GetProperty("path").GetString()!;
+        ReadResourceResult image = await client.ReadResourceAsync(results[0].GetProperty("image_uri").GetString()!, cancellationToken: ct);
+        BlobResourceContents blob = Assert.IsType<BlobResourceContents>(Assert.Single(image.Contents));
+        Assert.Equal(File.ReadAllBytes(path), blob.DecodedData.ToArray());
+        ReadResourceResult thumb = await client.ReadResourceAsync(results[0].GetProperty("thumbnail_uri").GetString()!, cancellationToken: ct);
+        BlobResourceContents small = Assert.IsType<BlobResourceContents>(Assert.Single(thumb.Contents));
+        Assert.Equal("image/jpeg", small.MimeType);
+        Assert.True(small.DecodedData.Length < blob.DecodedData.Length);
+        await Assert.ThrowsAnyAsync<McpException>(() => client.ReadResourceAsync("image://999999", cancellationToken: ct).AsTask());
     }
 
     [Theory]

@@ -3,7 +3,7 @@ using System.Text.Json;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
-namespace AgentRetrieval.Cli.Commands;
+namespace AgentRetrieval.Mcp;
 
 /// <summary>
 /// Checks a tool call's arguments against the tool's parameters before it runs, so that a wrong name or type is

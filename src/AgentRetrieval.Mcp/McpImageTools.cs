@@ -1,15 +1,19 @@
 using System.ComponentModel;
+using System.Text.Json;
 using AgentRetrieval.Tools;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 
-namespace AgentRetrieval.Cli.Commands;
+namespace AgentRetrieval.Mcp;
 
-/// <summary>The image-search tools over the Model Context Protocol: text for the model, images as MCP image content.</summary>
+/// <summary>
+/// The image-search tools over the Model Context Protocol: text for the model, thumbnails as MCP image content, and the
+/// same result as structured content with a declared output schema (each result names its <c>image://</c> resources).
+/// </summary>
 [McpServerToolType]
 internal sealed class McpImageTools(ImageSearchTools tools)
 {
-    [McpServerTool(Name = "search_images", ReadOnly = true)]
+    [McpServerTool(Name = "search_images", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(ImageSearchOutput))]
     [Description("Searches the user's own photos by a description of what is visible (objects, people, scene, colours, action), with optional filters on date, place, camera, words in the picture and folder (also understood from the description, such as 'beach photos from Lisbon in 2019'). Returns numbered results with id, score, file and caption, thumbnails, and a session id to refine the search.")]
     public async Task<CallToolResult> SearchImagesAsync(
         [Description("What the wanted image shows, for example 'two dogs playing in snow'.")] string query,
@@ -24,7 +28,7 @@ internal sealed class McpImageTools(ImageSearchTools tools)
         Convert(await tools.SearchImagesAsync(query, new Planning.ExplicitFilters(from, to, place, camera, text, folder), top, cancellationToken));
 
 
-    [McpServerTool(Name = "refine_search", ReadOnly = true)]
+    [McpServerTool(Name = "refine_search", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(ImageSearchOutput))]
     [Description("Refines an earlier search with feedback: result numbers the user likes or dislikes, and/or new words.")]
     public async Task<CallToolResult> RefineSearchAsync(
         [Description("The session id returned by search_images.")] string session,
@@ -35,7 +39,7 @@ internal sealed class McpImageTools(ImageSearchTools tools)
         CancellationToken cancellationToken = default) =>
         Convert(await tools.RefineSearchAsync(session, likes, dislikes, feedback, top, cancellationToken));
 
-    [McpServerTool(Name = "find_similar", ReadOnly = true)]
+    [McpServerTool(Name = "find_similar", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(ImageSearchOutput))]
     [Description("Finds the user's images that look like a given image: a result id (for example '12') or an absolute path inside an allowed folder.")]
     public async Task<CallToolResult> FindSimilarAsync(
         [Description("A result id such as '12', or an absolute image path inside an allowed folder.")] string image,
@@ -43,14 +47,14 @@ internal sealed class McpImageTools(ImageSearchTools tools)
         CancellationToken cancellationToken = default) =>
         Convert(await tools.FindSimilarAsync(image, top, cancellationToken));
 
-    [McpServerTool(Name = "describe_image", ReadOnly = true)]
+    [McpServerTool(Name = "describe_image", ReadOnly = true, UseStructuredContent = true, OutputSchemaType = typeof(DescribeImageOutput))]
     [Description("Describes what an image shows with the local multimodal model (when one is configured).")]
     public async Task<CallToolResult> DescribeImageAsync(
         [Description("A result id such as '12', or an absolute image path inside an allowed folder.")] string image,
         CancellationToken cancellationToken = default) =>
         Convert(await tools.DescribeImageAsync(image, cancellationToken));
 
-    [McpServerTool(Name = "index_folder")]
+    [McpServerTool(Name = "index_folder", UseStructuredContent = true, OutputSchemaType = typeof(IndexFolderOutput))]
     [Description("Adds a folder of images to the index (only folders allowed with --allow-index).")]
     public async Task<CallToolResult> IndexFolderAsync(
         [Description("The absolute path of the folder.")] string path,
@@ -60,6 +64,7 @@ internal sealed class McpImageTools(ImageSearchTools tools)
     private static CallToolResult Convert(ToolResult r) => new()
     {
         Content = [new TextContentBlock { Text = r.Text }, .. r.Images.Select(i => ImageContentBlock.FromBytes(i.Data, i.MediaType ?? "image/jpeg"))],
+        StructuredContent = r.Data is null ? null : JsonSerializer.SerializeToElement(r.Data, r.Data.GetType()),
         IsError = r.IsError,
     };
 }
