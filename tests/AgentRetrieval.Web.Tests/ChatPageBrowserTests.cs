@@ -104,6 +104,7 @@ public sealed class ChatPageBrowserTests
 
             // New search empties the page and the session goes on.
             await page.ClickAsync("#new-search");
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('#results .card').length === 0", null, new PageWaitForFunctionOptions { Timeout = 10_000 });
             Assert.Equal(0, await page.Locator("#results .card").CountAsync());
             await SendAsync(page, "coins");
             Assert.Equal(10, await page.Locator("#results .card").CountAsync());

@@ -93,7 +93,9 @@ internal static class ModelResolver
         if (!Ui.Interactive)
         {
             var lastReported = new Dictionary<string, int>();
-            var progress = new Progress<DownloadProgress>(p =>
+            // Reported inline, in order: Progress<T> would run the callbacks concurrently on the thread pool, where two of
+            // them racing on this dictionary threw and took the process down (exit 134) under load.
+            var progress = new SynchronousProgress<DownloadProgress>(p =>
             {
                 int percent = p.TotalBytes is > 0 ? (int)(100 * p.Bytes / p.TotalBytes.Value) : 0;
                 if (p.Completed || !lastReported.TryGetValue(p.File, out int last) || percent >= last + 10)
