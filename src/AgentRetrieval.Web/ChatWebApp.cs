@@ -301,7 +301,7 @@ public static class ChatWebApp
             return bytes is null ? Problem(404, "No image with that id.") : Results.Bytes(bytes, "image/jpeg");
         });
 
-        app.MapGet("/api/images/{id:long}", (long id) =>
+        app.MapGet("/api/images/{id:long}", async (long id, HttpContext context) =>
         {
             CatalogEntry? entry = deps.Index.GetEntry(id);
             if (entry is null || entry.Paths.Count == 0 || !File.Exists(entry.Paths[0]))
@@ -313,12 +313,27 @@ public static class ChatWebApp
             {
                 "PNG" => "image/png",
                 "GIF" => "image/gif",
-                "BMP" => "image/bmp",
                 "WEBP" => "image/webp",
-                "TIFF" => "image/tiff",
-                _ => "image/jpeg",
+                "AVIF" => "image/avif",
+                "JPEG" => "image/jpeg",
+                _ => "",
             };
-            return Results.File(entry.Paths[0], type);
+            if (type.Length > 0)
+            {
+                return Results.File(entry.Paths[0], type);
+            }
+
+            // HEIC, RAW previews, TIFF and BMP: browsers do not show them, so they are sent as JPEG.
+            try
+            {
+                byte[] data = await File.ReadAllBytesAsync(entry.Paths[0], context.RequestAborted);
+                (byte[] bytes, string media) = ImageLoader.ToCommonFormat(data, deps.MaxPixels);
+                return Results.Bytes(bytes, media);
+            }
+            catch (Exception ex) when (ex is IOException or InvalidImageException or UnauthorizedAccessException)
+            {
+                return Problem(404, "The image is no longer readable: " + ex.Message);
+            }
         });
 
         app.MapPost("/api/index", (IndexRequest request) =>

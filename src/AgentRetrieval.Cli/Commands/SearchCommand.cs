@@ -131,6 +131,7 @@ internal static class SearchCommand
                             rank = result.GetValue(offset) + i + 1,
                             score = Math.Round(h.Score, 6),
                             path = h.Path,
+                            also = h.AlsoAt,
                             id = h.Id,
                             taken_at = d?.TakenAtIso,
                             place = d?.Place,

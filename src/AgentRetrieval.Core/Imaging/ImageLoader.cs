@@ -12,9 +12,11 @@ using SixLabors.ImageSharp.Processing;
 namespace AgentRetrieval.Imaging;
 
 /// <summary>
-/// Safe image decoding with ImageSharp 2.1.13: the header is checked against a pixel limit before any pixel is decoded,
-/// only the first frame of animations is decoded, EXIF orientation is applied and every colour model
-/// (RGBA, grey, palette, CMYK, 16-bit) is converted to 8-bit RGB with alpha dropped, as the CLIP reference does.
+/// Safe image decoding, the decoder chosen by the file's content (never its name): ImageSharp 2.1.13 for JPEG, PNG, GIF,
+/// BMP, WebP and TIFF, and Magick.NET (<see cref="HeifDecoder"/>) for HEIC/HEIF and AVIF. Either way the header is checked
+/// against a pixel limit before any pixel is decoded, truncated files are refused, only the first frame of animations is
+/// decoded, orientation is applied and every colour model (RGBA, grey, palette, CMYK, 16-bit, 10-bit) is converted to
+/// 8-bit RGB with alpha dropped, as the CLIP reference does.
 /// </summary>
 /// <remarks>Thread-safe.</remarks>
 public static class ImageLoader
@@ -26,7 +28,7 @@ public static class ImageLoader
 
     /// <summary>The file extensions the indexer accepts (lower-case, with the dot).</summary>
     public static IReadOnlySet<string> SupportedExtensions { get; } =
-        new HashSet<string>([".jpg", ".jpeg", ".jpe", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff"], StringComparer.OrdinalIgnoreCase);
+        new HashSet<string>([".jpg", ".jpeg", ".jpe", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".heic", ".heif", ".hif", ".avif", .. RawPreview.Extensions], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Reads the header of an encoded image without decoding its pixels.</summary>
     /// <param name="data">The encoded image.</param>
@@ -37,6 +39,22 @@ public static class ImageLoader
         if (data.IsEmpty)
         {
             throw new InvalidImageException("The file is empty (0 bytes).");
+        }
+
+        if (Raw(data) is { } raw)
+        {
+            return raw.Info;
+        }
+
+        if (HeifContainer.Detect(data.Span) is { } heif)
+        {
+            if (HeifContainer.Problem(data.Span) is { } damage)
+            {
+                throw new InvalidImageException($"The {heif} file is truncated or damaged: {damage}.");
+            }
+
+            (int w, int h) = HeifDecoder.Identify(data, heif);
+            return w > 0 && h > 0 ? new ImageInfo(heif, w, h, null) : throw new InvalidImageException($"The {heif} header gives impossible dimensions {w}×{h}.");
         }
 
         IImageInfo? info;
@@ -59,7 +77,7 @@ public static class ImageLoader
 
         if (info is null || format is null)
         {
-            throw new InvalidImageException("Not an image in a supported format (JPEG, PNG, GIF, BMP, WebP, TIFF).");
+            throw new InvalidImageException("Not an image in a supported format (JPEG, PNG, GIF, BMP, WebP, TIFF, HEIC, AVIF).");
         }
 
         if (info.Width <= 0 || info.Height <= 0)
@@ -100,6 +118,25 @@ public static class ImageLoader
     {
         ImageInfo info = Identify(data);
         EnsureWithinLimit(info, maxPixels);
+        if (info.Format is "HEIC" or "HEIF" or "AVIF")
+        {
+            return HeifDecoder.Decode(data, info.Format, maxPixels);
+        }
+
+        if (info.Format == "RAW" && Raw(data) is { } raw)
+        {
+            // The preview, turned as the RAW file says unless the preview carries its own orientation.
+            Image<Rgb24> preview = LoadRgb(data.Slice(raw.Offset, raw.Length), maxPixels);
+            if (raw.Orientation != 1 && !raw.PreviewHasOrientation)
+            {
+                preview.Metadata.ExifProfile ??= new ExifProfile();
+                preview.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)raw.Orientation);
+                preview.Mutate(x => x.AutoOrient());
+            }
+
+            return preview;
+        }
+
         Image<Rgb24> image;
         try
         {
@@ -128,6 +165,40 @@ public static class ImageLoader
         return image;
     }
 
+    /// <summary>
+    /// The image in a format every browser and model runtime reads: JPEG, PNG and GIF (and, when
+    /// <paramref name="modernFormats"/>, WebP and AVIF) pass through unchanged; HEIC, RAW previews, TIFF and BMP are
+    /// decoded (upright) and re-encoded as JPEG.
+    /// </summary>
+    /// <param name="data">The encoded image.</param>
+    /// <param name="maxPixels">The pixel limit for decoding.</param>
+    /// <param name="modernFormats">Whether WebP and AVIF may pass through (browsers: yes; ONNX Runtime GenAI: no).</param>
+    /// <returns>The bytes and their media type.</returns>
+    /// <exception cref="InvalidImageException">Not a readable image.</exception>
+    public static (byte[] Data, string MediaType) ToCommonFormat(byte[] data, long maxPixels = DefaultMaxPixels, bool modernFormats = true)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ImageInfo info = Identify(data);
+        switch (info.Format)
+        {
+            case "JPEG":
+                return (data, "image/jpeg");
+            case "PNG":
+                return (data, "image/png");
+            case "GIF":
+                return (data, "image/gif");
+            case "WEBP" when modernFormats:
+                return (data, "image/webp");
+            case "AVIF" when modernFormats:
+                return (data, "image/avif");
+        }
+
+        using Image<Rgb24> image = LoadRgb(data, maxPixels);
+        using var ms = new MemoryStream();
+        image.SaveAsJpeg(ms, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 90 });
+        return (ms.ToArray(), "image/jpeg");
+    }
+
     /// <summary>Throws when the image has more pixels than allowed.</summary>
     /// <param name="info">The header.</param>
     /// <param name="maxPixels">The limit.</param>
@@ -142,6 +213,74 @@ public static class ImageLoader
                 $"{info.Width}×{info.Height} = {info.Pixels / 1e6:0.#} megapixels is over the limit of {maxPixels / 1e6:0.#} megapixels (a possible decompression bomb; raise {setting} to allow it)."));
         }
     }
+
+    /// <summary>
+    /// A camera RAW file: the embedded preview to decode, or null when the data is not RAW (a TIFF counts as RAW when a
+    /// JPEG inside it is much larger than its own first image, or ImageSharp cannot read it and a JPEG is there).
+    /// </summary>
+    /// <exception cref="InvalidImageException">A RAW file without a usable preview.</exception>
+    private static RawImage? Raw(ReadOnlyMemory<byte> data)
+    {
+        string? kind = RawPreview.Kind(data.Span);
+        if (kind is null && !RawPreview.IsTiff(data.Span))
+        {
+            return null;
+        }
+
+        (int Offset, int Length, int Width, int Height)? preview = RawPreview.LargestJpeg(data);
+        if (kind is null)
+        {
+            if (preview is null)
+            {
+                return null;
+            }
+
+            long own;
+            try
+            {
+                using Stream stream = AsStream(data);
+                IImageInfo? tiff = Image.Identify(s_configuration, stream);
+                own = tiff is null ? 0 : (long)tiff.Width * tiff.Height;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+            {
+                own = 0;
+            }
+
+            if (own > 0 && (long)preview.Value.Width * preview.Value.Height < 4 * own)
+            {
+                return null; // an ordinary TIFF (its own image is the photo)
+            }
+
+            kind = "TIFF-based";
+        }
+
+        if (preview is not { } p)
+        {
+            throw new InvalidImageException($"a {kind} RAW file without an embedded JPEG preview: skipped (RAW sensor data is not decoded)");
+        }
+
+        if (Math.Max(p.Width, p.Height) < RawPreview.MinimumPreviewSide)
+        {
+            throw new InvalidImageException($"a {kind} RAW file whose only embedded JPEG is a {p.Width}×{p.Height} thumbnail: skipped (no full-size preview)");
+        }
+
+        bool previewOriented;
+        try
+        {
+            using Stream stream = AsStream(data.Slice(p.Offset, p.Length));
+            IImageInfo? previewInfo = Image.Identify(s_configuration, stream);
+            previewOriented = previewInfo?.Metadata.ExifProfile?.GetValue(ExifTag.Orientation)?.Value is ushort o && o > 1;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+        {
+            previewOriented = false;
+        }
+
+        return new RawImage(new ImageInfo("RAW", p.Width, p.Height, null), p.Offset, p.Length, RawPreview.TiffOrientation(data.Span), previewOriented);
+    }
+
+    private sealed record RawImage(ImageInfo Info, int Offset, int Length, int Orientation, bool PreviewHasOrientation);
 
     private static DateTimeOffset? ReadTakenAt(IImageInfo info)
     {

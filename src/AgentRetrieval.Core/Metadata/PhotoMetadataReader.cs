@@ -25,7 +25,15 @@ public static class PhotoMetadataReader
         IReadOnlyList<MetadataExtractor.Directory> directories;
         try
         {
-            using var stream = new MemoryStream(data.ToArray(), writable: false);
+            byte[] bytes = data.ToArray();
+            if (Imaging.HeifContainer.Detect(bytes) == "AVIF")
+            {
+                // MetadataExtractor reads HEIF's boxes but recognises the file by its brand: an AVIF is the same
+                // container, so a copy that names itself HEIF ('mif1') reads the same EXIF, XMP and ICC boxes.
+                "mif1"u8.CopyTo(bytes.AsSpan(8, 4));
+            }
+
+            using var stream = new MemoryStream(bytes, writable: false);
             directories = ImageMetadataReader.ReadMetadata(stream);
         }
         catch (Exception ex) when (ex is ImageProcessingException or IOException or ArgumentException or InvalidOperationException

@@ -75,7 +75,7 @@ public sealed class HybridSearcher
         if (!hasVector && textQuery is null)
         {
             (IReadOnlyList<ImageHit> page, int count) = _index.ListByDate(filter, plan.Sort != SearchSort.OldestFirst, offset, top);
-            return new HybridSearchResult(plan, page, count, noText, plan.Sort == SearchSort.OldestFirst ? "every match, oldest first" : "every match, newest first");
+            return new HybridSearchResult(plan, FormatTwins.Merge(_index, page), count, noText, plan.Sort == SearchSort.OldestFirst ? "every match, oldest first" : "every match, newest first");
         }
 
         int depth = offset + top;
@@ -132,6 +132,8 @@ public sealed class HybridSearcher
             method += newest ? ", newest first" : ", oldest first";
         }
 
+        // The same shot in several formats (HEIC and JPEG, RAW and JPEG) is one result with every path.
+        ranked = FormatTwins.Merge(_index, ranked);
         return new HybridSearchResult(plan, [.. ranked.Skip(offset).Take(top)], total, textRank, method);
     }
 }

@@ -409,23 +409,8 @@ public sealed class ImageSearchTools
                 return Thumbnail(data);
             }
 
-            string? media = ImageLoader.Identify(data).Format.ToUpperInvariant() switch
-            {
-                "JPEG" => "image/jpeg",
-                "PNG" => "image/png",
-                "GIF" => "image/gif",
-                "WEBP" => "image/webp",
-                _ => null,
-            };
-            if (media is not null)
-            {
-                return new DataContent(data, media);
-            }
-
-            using Image<Rgb24> image = ImageLoader.LoadRgb(data, _indexing.MaxPixels);
-            using var ms = new MemoryStream();
-            await image.SaveAsJpegAsync(ms, new JpegEncoder { Quality = 90 }, cancellationToken);
-            return new DataContent(ms.ToArray(), "image/jpeg");
+            (byte[] bytes, string media) = ImageLoader.ToCommonFormat(data, _indexing.MaxPixels);
+            return new DataContent(bytes, media);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidImageException)
         {

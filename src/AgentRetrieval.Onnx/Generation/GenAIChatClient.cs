@@ -209,7 +209,8 @@ public sealed class GenAIChatClient : IChatClient, INextTokenScorer
                 throw new InvalidImageException($"Image {i + 1} ({images[i].Name ?? images[i].MediaType}) cannot be given to the model: {ex.Message}", ex);
             }
 
-            result[i] = data;
+            // ONNX Runtime GenAI reads JPEG, PNG and the like; HEIC, RAW previews, TIFF, WebP and AVIF go in as JPEG.
+            result[i] = ImageLoader.ToCommonFormat(data, _options.MaxPixels, modernFormats: false).Data;
         }
 
         return result;
