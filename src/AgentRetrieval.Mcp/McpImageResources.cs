@@ -15,7 +15,7 @@ namespace AgentRetrieval.Mcp;
 internal sealed class McpImageResources(ImageSearchTools tools)
 {
     [McpServerResource(UriTemplate = "image://{id}", Name = "image", MimeType = "image/jpeg")]
-    [Description("An indexed image by its id (from a search result): the file when it is JPEG, PNG, GIF or WebP, otherwise a JPEG of it.")]
+    [Description("An indexed image by its id (from a search result): the file when it is JPEG, PNG, GIF, WebP or AVIF, otherwise a JPEG of it (HEIC, RAW, TIFF, BMP).")]
     public Task<DataContent> ImageAsync(string id, CancellationToken cancellationToken = default) => ReadAsync(id, false, cancellationToken);
 
     [McpServerResource(UriTemplate = "image://{id}/thumbnail", Name = "image thumbnail", MimeType = "image/jpeg")]

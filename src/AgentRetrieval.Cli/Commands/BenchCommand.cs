@@ -26,9 +26,10 @@ internal static class BenchCommand
         var images = new Option<string?>("--images") { Description = "Folder of images for the indexing-throughput and agent-turn measurements (default: 48 synthetic photos)." };
         var llm = new Option<string?>("--llm") { Description = "Multimodal LLM folder for the agent-turn measurement." };
         var filtered = new Option<int>("--filtered") { Description = "Photos in the real catalogue for the filtered-search measurement (0 skips it).", DefaultValueFactory = _ => 100_000 };
+        var formats = new Option<double>("--formats") { Description = "Also measure decode cost per format (JPEG, HEIC, AVIF, RAW preview) and the embedding cosine to the JPEG, at this many megapixels, on the first four photos of --images; 0 skips it.", DefaultValueFactory = _ => 0 };
         var command = new Command("bench", "Measure search latency, recall and memory for exact, binary-shortlist and HNSW search; indexing throughput; agent turns by stage.")
         {
-            sizes, dims, queries, bits, shortlist, hnswMax, images, llm, filtered,
+            sizes, dims, queries, bits, shortlist, hnswMax, images, llm, filtered, formats,
         };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
@@ -67,6 +68,23 @@ internal static class BenchCommand
             {
                 Ui.Info($"filtered search: a catalogue of {fn:N0} photos, with and without a 10% date filter:");
                 filteredResult = FilteredSearchBench.Run(fn, d, Math.Min(result.GetValue(queries), 50), Ui.Info);
+            }
+
+            FormatBench.Result? formatResult = null;
+            if (result.GetValue(formats) is > 0 and double mp)
+            {
+                string? source = result.GetValue(images);
+                string[] photos = source is not null && Directory.Exists(source)
+                    ? [.. Directory.GetFiles(source).Where(f => Imaging.ImageLoader.SupportedExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).Take(4)]
+                    : [];
+                if (photos.Length == 0)
+                {
+                    throw new SettingsException("--formats needs real photos to compare: pass --images <folder> (for example ../shared/data/demo-gallery).");
+                }
+
+                using Encoders formatModel = await ModelResolver.LoadEncodersAsync(settings, token);
+                Ui.Info($"formats at {mp} megapixels, {photos.Length} photos, model {formatModel.Identity.Key}:");
+                formatResult = await FormatBench.RunAsync(photos, mp, formatModel.Images, formatModel.Identity.Key, Ui.Info, token);
             }
 
             object? indexing = null, agentTurn = null;
@@ -131,6 +149,15 @@ internal static class BenchCommand
                     filter_only_listing_p50_ms = Math.Round(filteredResult.ListingP50Ms, 3),
                     pre_filter_recall_at_128 = Math.Round(filteredResult.FilteredRecallAt128, 4),
                     post_filter_recall_at_128 = Math.Round(filteredResult.PostFilterRecallAt128, 4),
+                },
+                formats = formatResult is null ? null : new
+                {
+                    megapixels = formatResult.Megapixels,
+                    photos = formatResult.Photos,
+                    model = formatResult.Model,
+                    decode_ms = formatResult.DecodeMs,
+                    cosine_to_jpeg = formatResult.CosineToJpeg.ToDictionary(kv => kv.Key, kv => new { min = kv.Value.Min, mean = kv.Value.Mean }),
+                    note = formatResult.Note,
                 },
                 indexing,
                 agent_turn = agentTurn,
