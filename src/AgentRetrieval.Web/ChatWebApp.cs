@@ -23,8 +23,9 @@ namespace AgentRetrieval.Web;
 /// <param name="MaxPixels">The pixel limit for served images.</param>
 /// <param name="Scope">The folders the page searches (the folder <c>serve</c> was given), or empty for the whole index.</param>
 /// <param name="Tools">The image-search tools to serve over MCP at <c>/mcp</c> (Streamable HTTP), or null for no MCP endpoint.</param>
+/// <param name="Watch">The folder watcher's status, when folders are watched.</param>
 public sealed record ChatWebDependencies(RetrievalAgent Agent, EmbeddedImageIndex Index, ModelIdentity Model, Func<FolderIndexer>? IndexerFactory, string LlmDescription, long MaxPixels, IReadOnlyList<string>? Scope = null,
-    ImageSearchTools? Tools = null);
+    ImageSearchTools? Tools = null, WatchStatus? Watch = null);
 
 /// <summary>
 /// The chat page: minimal APIs and static files. A turn streams server-sent events (stages, answer text, results);
@@ -99,6 +100,9 @@ public static class ChatWebApp
             model = deps.Model.Key,
             llm = deps.LlmDescription,
             indexableFolders = deps.IndexerFactory is null ? [] : options.IndexableFolders,
+            watching = deps.Watch?.Folders ?? [],
+            activity = deps.Watch?.Activity,
+            lastChange = deps.Watch?.Last,
         }, s_json));
 
         app.MapPost("/api/sessions", () =>

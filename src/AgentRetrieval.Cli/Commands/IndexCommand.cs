@@ -18,9 +18,10 @@ internal static class IndexCommand
         var rebuild = new Option<bool>("--rebuild") { Description = "Drop the index's vectors first (needed after changing the model)." };
         var codes = new Option<int?>("--codes") { Description = "Also learn and store binary codes of this many bits (ITQ), for 'search --codes'." };
         var noOcr = new Option<bool>("--no-ocr") { Description = "Skip the text-in-pictures pass (Indexing:Ocr=false)." };
+        var watch = new Option<bool>("--watch") { Description = "After indexing, keep watching the folder and index new, changed, moved and deleted photos as they come (Ctrl+C stops)." };
         var command = new Command("index", "Index a folder of images: new and changed files are embedded (with their date, place and camera), moved files are recognised, deleted ones removed; then the text in the pictures is read.")
         {
-            folder, rebuild, codes, noOcr, verify,
+            folder, rebuild, codes, noOcr, verify, watch,
         };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
@@ -77,6 +78,19 @@ internal static class IndexCommand
                 }
             }
             Print(report, text, json, settings.Indexing.IndexDirectory, model.Identity);
+            if (result.GetValue(watch))
+            {
+                await using FolderWatcher watcher = Watching.Start(settings, index, model, [path], null, Ui.Info);
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, token);
+                }
+                catch (OperationCanceledException) when (token.IsCancellationRequested)
+                {
+                    // Ctrl+C: the normal way to stop watching; what was indexed is committed.
+                }
+            }
+
             return 0;
         }, ct));
         return command;

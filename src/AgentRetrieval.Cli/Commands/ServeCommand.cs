@@ -65,9 +65,10 @@ internal static class ServeCommand
             }
 
             var tools = new ImageSearchTools(agent, index, images, model.Identity, prompts, settings.Indexing, toolOptions, chat);
+            WatchStatus? watchStatus = scope is { Count: > 0 } ? new WatchStatus(scope) : null;
             var deps = new ChatWebDependencies(agent, index, model.Identity,
                 web.IndexableFolders.Count == 0 ? null : () => new FolderIndexer(images, model.Identity, index, settings.Indexing, gazetteer: Places.Gazetteer),
-                chat is null ? "none" : settings.Llm.ModelDirectory + settings.Llm.Endpoint, settings.Indexing.MaxPixels, scope, tools);
+                chat is null ? "none" : settings.Llm.ModelDirectory + settings.Llm.Endpoint, settings.Indexing.MaxPixels, scope, tools, watchStatus);
             string listen = result.GetValue(urls)!;
             WebApplication app = ChatWebApp.Build(deps, web, listen, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
             try
@@ -81,6 +82,9 @@ internal static class ServeCommand
 
             Ui.Info($"AgentRetrieval chat page: {listen} ({index.Count} images; Ctrl+C to stop); MCP over HTTP: {listen.TrimEnd('/')}/mcp");
             await using TextRecognition.BackgroundPass textPass = TextRecognition.StartInBackground(settings, index, token);
+            // The served folder is watched: photos added, changed, moved or deleted show up in searches within seconds.
+            await using FolderWatcher? watcher = watchStatus is null ? null
+                : Watching.Start(settings, index, model, watchStatus.Folders, null, Ui.Info, a => watchStatus.Activity = a, l => watchStatus.Last = l);
             try
             {
                 await app.WaitForShutdownAsync(token);

@@ -33,6 +33,8 @@ internal sealed class CliSettings
 
     public required Telemetry.TelemetryOptions Telemetry { get; init; }
 
+    public required FolderWatcherOptions Watch { get; init; }
+
     public bool Offline { get; init; }
 
     public string ManifestPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "models", "manifest.json");
@@ -55,6 +57,7 @@ internal sealed class CliSettings
         var tools = Bind<Tools.ImageToolsOptions>(config, AgentRetrieval.Tools.ImageToolsOptions.SectionName);
         var web = Bind<Web.WebOptions>(config, AgentRetrieval.Web.WebOptions.SectionName);
         var telemetry = Bind<Telemetry.TelemetryOptions>(config, AgentRetrieval.Telemetry.TelemetryOptions.SectionName);
+        var watch = Bind<FolderWatcherOptions>(config, FolderWatcherOptions.SectionName);
 
         if (values.Model is { } model)
         {
@@ -104,12 +107,13 @@ internal sealed class CliSettings
         Validate(llm, LlmOptions.SectionName);
         Validate(tools, AgentRetrieval.Tools.ImageToolsOptions.SectionName);
         Validate(web, AgentRetrieval.Web.WebOptions.SectionName);
+        Validate(watch, FolderWatcherOptions.SectionName);
         if (!string.IsNullOrEmpty(clip.ModelDirectory) && clip.ModelDirectory != ModelResolver.OfflineDefault)
         {
             Validate(clip, ClipModelOptions.SectionName);
         }
 
-        return new CliSettings { Models = models, Clip = clip, ClipBatches = batches, Indexing = indexing, Search = search, Agent = agent, Llm = llm, Tools = tools, Web = web, Telemetry = telemetry, Offline = offline };
+        return new CliSettings { Models = models, Clip = clip, ClipBatches = batches, Indexing = indexing, Search = search, Agent = agent, Llm = llm, Tools = tools, Web = web, Telemetry = telemetry, Watch = watch, Offline = offline };
     }
 
     public static string ExpandPath(string path)

@@ -606,6 +606,9 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         _connection.Dispose();
     }
 
+    /// <summary>Serialises indexing runs on this index (see <see cref="FolderIndexer"/>).</summary>
+    internal SemaphoreSlim IndexingGate { get; } = new(1, 1);
+
     private Snapshot GetSnapshot()
     {
         Snapshot s = _snapshot;

@@ -70,6 +70,21 @@ public sealed class FolderIndexer
     /// <returns>What was done.</returns>
     public async Task<IndexReport> IndexAsync(string folder, IReadOnlyList<string>? confineTo, IProgress<IndexProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        // One indexing run at a time per index (the page, a folder watcher and a tool call may each start one): a file
+        // new to both would otherwise be embedded twice.
+        await _index.IndexingGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await IndexCoreAsync(folder, confineTo, progress, cancellationToken);
+        }
+        finally
+        {
+            _index.IndexingGate.Release();
+        }
+    }
+
+    private async Task<IndexReport> IndexCoreAsync(string folder, IReadOnlyList<string>? confineTo, IProgress<IndexProgress>? progress, CancellationToken cancellationToken)
+    {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
         string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
         if (!Directory.Exists(root))

@@ -249,7 +249,10 @@ function openViewer(item) {
 async function loadStatus() {
   try {
     const s = await (await api("/api/status")).json();
-    setStatus(`${s.images} images · model ${s.model} · LLM: ${s.llm}`);
+    setStatus(`${s.images} images · model ${s.model} · LLM: ${s.llm}${s.activity ? ` · ${s.activity}` : s.watching.length ? " · watching for new photos" : ""}`);
+    // While folders are watched, the count and the "indexing N new photos" note follow the library.
+    clearTimeout(state.statusTimer);
+    if (s.watching.length) state.statusTimer = setTimeout(loadStatus, s.activity ? 1000 : 4000);
     if (s.indexableFolders.length) {
       $("indexing").hidden = false;
       const select = $("folder");
