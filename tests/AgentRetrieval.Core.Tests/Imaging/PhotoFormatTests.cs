@@ -54,6 +54,24 @@ public sealed class PhotoFormatTests : IDisposable
     }
 
     [Fact]
+    public void LoadRgb_TenBitHeic_EightBitRgbOfTheSamePicture()
+    {
+        PhotoFormats.RequireTools();
+        string jpeg = Photo();
+        string png16 = _dir.Combine("deep.png");
+        PhotoFormats.Run("/usr/bin/convert", jpeg, "-depth", "16", png16);
+        string heic = _dir.Combine("deep.heic");
+        PhotoFormats.Run(PhotoFormats.HeifEnc, "-b", "10", "-q", "90", png16, "-o", heic);
+
+        using Image<Rgb24> reference = ImageLoader.LoadRgb(File.ReadAllBytes(jpeg));
+        using Image<Rgb24> decoded = ImageLoader.LoadRgb(File.ReadAllBytes(heic));
+
+        double diff = Difference(reference, decoded);
+        TestContext.Current.TestOutputHelper?.WriteLine($"10-bit HEIC: mean absolute difference to the JPEG {diff:0.00} of 255");
+        Assert.InRange(diff, 0, 6);
+    }
+
+    [Fact]
     public void LoadRgb_HeicNamedJpg_DecodedByContent()
     {
         PhotoFormats.RequireTools();

@@ -28,12 +28,13 @@ public sealed class FolderWatcherTests : IDisposable
     public async Task Watch_BurstOfCopies_OneBatchWithEveryPhoto()
     {
         var batches = new BlockingCollection<WatchBatch>();
-        await using var watcher = new FolderWatcher([_dir.Path], (b, ct) => { batches.Add(b, ct); return Task.CompletedTask; }, Fast());
+        FolderWatcherOptions options = Fast();
+        options.Debounce = TimeSpan.FromSeconds(1.5); // generous: the machine may be busy while the files are written
+        await using var watcher = new FolderWatcher([_dir.Path], (b, ct) => { batches.Add(b, ct); return Task.CompletedTask; }, options);
 
-        Directory.CreateDirectory(_dir.Combine("2024"));
         for (int i = 0; i < 200; i++)
         {
-            File.WriteAllBytes(_dir.Combine("2024", $"p{i:000}.jpg"), TestImages.Jpeg(16, 16, (byte)i));
+            File.WriteAllBytes(_dir.Combine($"p{i:000}.jpg"), TestImages.Jpeg(16, 16, (byte)i));
         }
 
         File.WriteAllText(_dir.Combine("notes.txt"), "not a photo");
@@ -42,9 +43,28 @@ public sealed class FolderWatcherTests : IDisposable
         Assert.Equal(_dir.Path, batch.Root);
         Assert.Equal(200, batch.ChangedPaths.Count(p => p.EndsWith(".jpg", StringComparison.Ordinal)));
         Assert.DoesNotContain(batch.ChangedPaths, p => p.EndsWith(".txt", StringComparison.Ordinal));
-        await Task.Delay(1000, TestContext.Current.CancellationToken);
+        Assert.False(batch.Rescan);
+        await Task.Delay(2000, TestContext.Current.CancellationToken);
         Assert.Empty(batches); // the burst was one batch
         Assert.Empty(watcher.Polled);
+    }
+
+    [Fact]
+    public async Task Watch_FolderCopiedIn_RescansTheRoot()
+    {
+        // Files written into a new folder before the system watches it are not notified: the new folder means a rescan.
+        var batches = new BlockingCollection<WatchBatch>();
+        await using var watcher = new FolderWatcher([_dir.Path], (b, ct) => { batches.Add(b, ct); return Task.CompletedTask; }, Fast());
+
+        Directory.CreateDirectory(_dir.Combine("2024"));
+        for (int i = 0; i < 20; i++)
+        {
+            File.WriteAllBytes(_dir.Combine("2024", $"p{i:00}.jpg"), TestImages.Jpeg(16, 16, (byte)i));
+        }
+
+        WatchBatch batch = await NextAsync(batches);
+
+        Assert.True(batch.Rescan);
     }
 
     [Fact]
