@@ -442,6 +442,7 @@ public static class ChatWebApp
             rank = i + 1,
             id = x.Id,
             name = Path.GetFileName(x.Path),
+            also = x.AlsoAt.Select(Path.GetFileName),
             score = Math.Round(x.FinalScore, 4),
             retrieval = Math.Round(x.RetrievalScore, 4),
             llm = x.LlmScore,

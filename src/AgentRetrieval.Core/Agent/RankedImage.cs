@@ -7,4 +7,8 @@ namespace AgentRetrieval.Agent;
 /// <param name="LlmScore">The LLM's match probability in [0, 1], when it judged this image.</param>
 /// <param name="FinalScore">The score results are ordered by: retrieval + weight × LLM score where judged.</param>
 /// <param name="Caption">A short caption when one is known.</param>
-public sealed record RankedImage(long Id, string Path, double RetrievalScore, double? LlmScore, double FinalScore, string? Caption = null);
+public sealed record RankedImage(long Id, string Path, double RetrievalScore, double? LlmScore, double FinalScore, string? Caption = null)
+{
+    /// <summary>The same shot in files of other formats (see <see cref="Search.FormatTwins"/>).</summary>
+    public IReadOnlyList<string> AlsoAt { get; init; } = [];
+}

@@ -528,7 +528,7 @@ public sealed class RetrievalAgent
 
         HybridSearchResult found = _searcher.Search(plan, moved, session.Scope, _options.CandidateCount + session.Disliked.Count);
         RankedImage[] candidates = [.. found.Hits.Where(h => !session.Disliked.Contains(h.Id)).Take(_options.CandidateCount)
-            .Select(h => new RankedImage(h.Id, h.Path, h.Score, null, h.Score, _images.CachedCaption(h.Id)))];
+            .Select(h => new RankedImage(h.Id, h.Path, h.Score, null, h.Score, _images.CachedCaption(h.Id)) { AlsoAt = h.AlsoAt })];
         return (candidates, found);
     }
 

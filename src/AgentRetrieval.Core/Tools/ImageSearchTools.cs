@@ -330,6 +330,7 @@ public sealed class ImageSearchTools
                 Id = r.Id,
                 Score = Math.Round(r.FinalScore, 3),
                 Path = Clean(r.Path, 300),
+                AlsoAt = [.. r.AlsoAt.Select(a => Clean(a, 300))],
                 Caption = r.Caption is { Length: > 0 } c ? Clean(c, 200) : null,
                 TakenAt = details?.TakenAtIso,
                 Place = details?.Place is { } pl ? Clean(pl, 100) : null,
@@ -340,6 +341,11 @@ public sealed class ImageSearchTools
             });
             sb.Append('\n').Append(string.Create(CultureInfo.InvariantCulture,
                 $"{i + 1}. id={r.Id} score={r.FinalScore:0.000} file=\"{Clean(r.Path, 300)}\""));
+            if (r.AlsoAt.Count > 0)
+            {
+                sb.Append(" also=").Append(string.Join(",", r.AlsoAt.Select(a => $"\"{Clean(a, 300)}\"")));
+            }
+
             if (r.Caption is { Length: > 0 } caption)
             {
                 sb.Append(" caption=\"").Append(Clean(caption, 200)).Append('"');

@@ -196,7 +196,8 @@ function renderResults(r) {
     img.alt = item.caption || item.name;
     card.querySelector(".rank").textContent = `#${item.rank}`;
     card.querySelector(".score").textContent = `score ${item.score.toFixed(3)}${item.llm != null ? ` · LLM ${item.llm.toFixed(2)}` : ""}`;
-    card.querySelector(".name").textContent = item.name;
+    // The same shot in other formats (HEIC beside JPEG, RAW beside JPEG) is one card naming every file.
+    card.querySelector(".name").textContent = item.also && item.also.length ? `${item.name} (+ ${item.also.join(", ")})` : item.name;
     card.querySelector(".facts").textContent = [item.taken ? item.taken.slice(0, 10) : null, item.place, item.camera].filter(Boolean).join(" · ");
     card.querySelector(".caption").textContent = item.caption || "";
     if (r.pick === item.id) {

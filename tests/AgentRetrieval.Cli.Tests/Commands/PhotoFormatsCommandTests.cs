@@ -1,4 +1,6 @@
 using System.Text.Json;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
 
 namespace AgentRetrieval.Tests.Commands;
 
@@ -91,5 +93,31 @@ public sealed class PhotoFormatsCommandTests
         string[] files = [Path.GetFileName(first.GetProperty("path").GetString()!), .. first.GetProperty("also").EnumerateArray().Select(a => Path.GetFileName(a.GetString()!))];
         Assert.Contains("IMG_0001.HEIC", files);
         Assert.True(first.GetProperty("score").GetDouble() > 0.95, stdout);
+    }
+
+    [Fact]
+    public async Task Mcp_SearchOverPhoneLibrary_TheTwinsAreOneResultWithBothFiles()
+    {
+        using var home = new TempDirectory();
+        string lib = Library(home);
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        var transport = new StdioClientTransport(new StdioClientTransportOptions
+        {
+            Command = "dotnet",
+            Arguments = [CliRunner.Program, "mcp", "--model", SharedFixtures.ClipTiny, "--index", home.Combine("index"), "--allow-index", lib],
+            EnvironmentVariables = new Dictionary<string, string?> { ["HOME"] = home.Path, ["AGENTRETRIEVAL_Indexing__Ocr"] = "false" },
+        });
+        await using McpClient client = await McpClient.CreateAsync(transport, cancellationToken: ct);
+        CallToolResult indexed = await client.CallToolAsync("index_folder", new Dictionary<string, object?> { ["path"] = lib }, cancellationToken: ct);
+        Assert.NotEqual(true, indexed.IsError);
+
+        CallToolResult found = await client.CallToolAsync("search_images", new Dictionary<string, object?> { ["query"] = "a photo", ["top"] = 10 }, cancellationToken: ct);
+
+        JsonElement[] results = [.. found.StructuredContent!.Value.GetProperty("results").EnumerateArray()];
+        Assert.Equal(3, results.Length);
+        JsonElement phone = results.Single(r => Path.GetFileName(r.GetProperty("path").GetString()!).StartsWith("IMG_0001", StringComparison.Ordinal));
+        string[] files = [Path.GetFileName(phone.GetProperty("path").GetString()!), .. phone.GetProperty("also").EnumerateArray().Select(a => Path.GetFileName(a.GetString()!))];
+        Assert.Equal(["IMG_0001.HEIC", "IMG_0001.jpg"], files.Order(StringComparer.Ordinal));
+        Assert.Contains("also=", ((TextContentBlock)found.Content[0]).Text);
     }
 }
