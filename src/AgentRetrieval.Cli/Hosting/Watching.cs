@@ -33,7 +33,7 @@ internal static class Watching
             {
                 IndexReport report = await new FolderIndexer(model.Images, model.Identity, index, settings.Indexing, gazetteer: Places.Gazetteer).IndexAsync(batch.Root, confineTo, null, ct);
                 string done = string.Create(CultureInfo.InvariantCulture,
-                    $"watch: {report.Embedded} embedded, {report.Reused} recognised by content (moved, renamed or copied), {report.Removed} removed, {report.Skipped.Count} skipped; the index holds {report.IndexedImages} images.");
+                    $"watch: {report.Embedded} embedded, {report.Reused} recognised by content (moved, renamed or copied), {report.Removed} removed, {report.Skipped.Count} skipped; the index holds {report.IndexedImages} image{(report.IndexedImages == 1 ? "" : "s")}.");
                 say(done);
                 last?.Invoke(done);
                 foreach (SkippedFile s in report.Skipped.Take(10))

@@ -121,4 +121,69 @@ public sealed class WatchCommandTests
             await server.WaitForExitAsync(TestContext.Current.CancellationToken);
         }
     }
+
+    [Fact]
+    public async Task IndexWatch_PhotoAddedThenDeleted_IndexedAndRemovedUntilStopped()
+    {
+        using var home = new TempDirectory();
+        string lib = home.Combine("lib");
+        Directory.CreateDirectory(lib);
+        File.WriteAllBytes(Path.Combine(lib, "a.png"), TestImages.Png(40, 30, 1));
+        using Process p = new CliRunner(home.Path).Start("index", lib, "--watch", "--model", SharedFixtures.ClipTiny, "--index", home.Combine("index"));
+        var log = new StringBuilder();
+        var lines = new System.Collections.Concurrent.BlockingCollection<string>();
+        p.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (log)
+                {
+                    log.AppendLine(e.Data);
+                }
+
+                lines.Add(e.Data);
+            }
+        };
+        p.BeginErrorReadLine();
+        p.BeginOutputReadLine();
+        string WaitFor(string text)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
+            {
+                while (true)
+                {
+                    string line = lines.Take(cts.Token);
+                    if (line.Contains(text, StringComparison.Ordinal))
+                    {
+                        return line;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                lock (log)
+                {
+                    Assert.Fail($"no line with '{text}' within 60 s:\n{log}");
+                }
+
+                throw;
+            }
+        }
+
+        try
+        {
+            WaitFor("watching");
+            File.WriteAllBytes(Path.Combine(lib, "b.png"), TestImages.Png(40, 30, 2));
+            Assert.Contains("watch: 1 embedded, 0 recognised by content (moved, renamed or copied), 0 removed", WaitFor("watch:"));
+            File.Delete(Path.Combine(lib, "a.png"));
+            Assert.Contains("0 embedded, 0 recognised by content (moved, renamed or copied), 1 removed, 0 skipped; the index holds 1 image.", WaitFor("watch:"));
+            Assert.False(p.HasExited);
+        }
+        finally
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+    }
 }
