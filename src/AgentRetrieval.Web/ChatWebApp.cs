@@ -443,7 +443,8 @@ public static class ChatWebApp
             id = x.Id,
             name = Path.GetFileName(x.Path),
             also = x.AlsoAt.Select(Path.GetFileName),
-            score = Math.Round(x.FinalScore, 4),
+            // One score, rounded once, as the answer text writes it (0.000).
+            score = Math.Round(x.FinalScore, 3, MidpointRounding.AwayFromZero),
             retrieval = Math.Round(x.RetrievalScore, 4),
             llm = x.LlmScore,
             caption = x.Caption,

@@ -61,7 +61,12 @@ public sealed class ChatPageBrowserTests
             Assert.Equal(10, await page.Locator("#results .card").CountAsync());
             Assert.Equal(1, await page.Locator("#results .card.pick").CountAsync());
             Assert.Contains("Best match", await page.Locator(".msg.assistant").Last.TextContentAsync());
-            Assert.Contains("retrieve", await page.Locator("#status-line").TextContentAsync());
+            Assert.Contains("retrieve", await page.Locator(".msg.assistant .stages").Last.TextContentAsync());
+            await page.WaitForFunctionAsync("() => document.getElementById('status-line').textContent.includes('30 images')");
+            // The card's score is the answer's score, written the same way.
+            string answerText = (await page.Locator(".msg.assistant").Last.TextContentAsync())!;
+            string pickScore = (await page.Locator("#results .card.pick .score").TextContentAsync())!;
+            Assert.Contains(System.Text.RegularExpressions.Regex.Match(answerText, @"score (\d\.\d{3})").Groups[1].Value, pickScore);
             await page.WaitForFunctionAsync("() => [...document.querySelectorAll('#results img')].slice(0, 4).every(i => i.complete && i.naturalWidth > 0)");
             string firstBefore = (await page.Locator("#results .card").First.GetAttributeAsync("data-id"))!;
 
@@ -108,6 +113,36 @@ public sealed class ChatPageBrowserTests
             Assert.Equal(0, await page.Locator("#results .card").CountAsync());
             await SendAsync(page, "coins");
             Assert.Equal(10, await page.Locator("#results .card").CountAsync());
+        }
+    }
+
+    [Fact]
+    public async Task IndexPanel_SmallFolder_HonestCounts()
+    {
+        using var dir = new TempDirectory();
+        for (int i = 0; i < 3; i++)
+        {
+            File.WriteAllBytes(dir.Combine($"new{i}.png"), TestImages.Png(40, 30, (byte)(90 + i)));
+        }
+
+        File.WriteAllText(dir.Combine("broken.jpg"), "not an image");
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false, o => o.IndexableFolders.Add(dir.Path));
+        (IPlaywright playwright, IBrowser browser) = await LaunchAsync();
+        using (playwright)
+        await using (browser)
+        {
+            IPage page = await browser.NewPageAsync();
+            await page.GotoAsync(bed.BaseUrl);
+            await page.WaitForFunctionAsync("() => !document.getElementById('indexing').hidden");
+            await page.Locator("#indexing summary").ClickAsync();
+            await page.Locator("#index-form button").First.ClickAsync();
+            await page.WaitForFunctionAsync("() => document.getElementById('index-status').textContent.startsWith('Done')", null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+
+            // 3 photos in this folder, not the 33 of the whole index.
+            string status = (await page.Locator("#index-status").TextContentAsync())!;
+            Assert.Contains("Done: 3 new", status);
+            Assert.Contains("1 skipped", status);
+            Assert.Contains("The index holds 33 images", status);
         }
     }
 

@@ -111,7 +111,8 @@ async function turn(message) {
         answer.classList.toggle("degraded", r.degraded);
         stagesLine.textContent = `Stages: ${stageSummary(r.stages)}${r.degraded ? " — degraded: some stages fell back" : ""}`;
         answer.append(stagesLine);
-        setStatus(`Stages: ${stageSummary(r.stages)}${r.degraded ? " (degraded)" : ""}`);
+        // The header goes back to the library at a glance; how the search was done stays with the answer.
+        loadStatus();
         renderChips(r.chips || [], r.imageQuery);
         renderResults(r);
         delete $("results").dataset.provisional;
@@ -264,6 +265,16 @@ async function loadStatus() {
   }
 }
 
+// "embed 120/300 · 4.1 images/s · about 44 s left": the rate and the time left from what this run has done so far.
+function progressText(p) {
+  const now = performance.now();
+  if (!progressText.since || progressText.phase !== p.phase) { progressText.since = now; progressText.phase = p.phase; progressText.from = p.done ?? 0; }
+  const done = p.done ?? 0, total = p.total ?? 0, seconds = (now - progressText.since) / 1000;
+  const rate = seconds > 1 ? (done - progressText.from) / seconds : 0;
+  const left = rate > 0 && total > done ? ` · about ${Math.ceil((total - done) / rate)} s left` : "";
+  return `${p.phase || "starting"} ${done}/${total || "?"}${rate > 0 ? ` · ${rate.toFixed(1)} images/s` : ""}${left}`;
+}
+
 async function indexFolder(folder) {
   try {
     await api("/api/index", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ folder }) });
@@ -272,7 +283,8 @@ async function indexFolder(folder) {
     for (;;) {
       const p = await (await api("/api/index")).json();
       if (p.total) { bar.max = p.total; bar.value = p.done; }
-      $("index-status").textContent = p.running ? `${p.phase || "starting"} ${p.done ?? 0}/${p.total ?? "?"}` : p.error ? `Failed: ${p.error}` : `Done: ${p.report.indexedImages} images indexed`;
+      $("index-status").textContent = p.running ? progressText(p) : p.error ? `Failed: ${p.error}`
+        : `Done: ${p.report.embedded} new, ${p.report.reused} recognised (moved or copied), ${p.report.unchanged} unchanged, ${p.report.removed} removed, ${p.report.skipped} skipped. The index holds ${p.report.indexedImages} images.`;
       if (!p.running) break;
       await new Promise((r) => setTimeout(r, 500));
     }
