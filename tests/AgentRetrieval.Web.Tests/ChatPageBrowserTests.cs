@@ -97,6 +97,15 @@ public sealed class ChatPageBrowserTests
             // Click to enlarge, Escape to close.
             await page.Locator("#results .card .thumb").First.ClickAsync();
             Assert.True(await page.Locator("#viewer").IsVisibleAsync());
+            // Next and previous with the keyboard: the second card's image, then the first's again.
+            string firstId = (await page.Locator("#results .card").Nth(0).GetAttributeAsync("data-id"))!;
+            string secondId = (await page.Locator("#results .card").Nth(1).GetAttributeAsync("data-id"))!;
+            Assert.EndsWith($"/api/images/{firstId}", await page.Locator("#viewer-image").GetAttributeAsync("src"));
+            await page.Keyboard.PressAsync("ArrowRight");
+            Assert.EndsWith($"/api/images/{secondId}", await page.Locator("#viewer-image").GetAttributeAsync("src"));
+            Assert.StartsWith("2 of ", await page.Locator("#viewer-position").TextContentAsync());
+            await page.Keyboard.PressAsync("ArrowLeft");
+            Assert.EndsWith($"/api/images/{firstId}", await page.Locator("#viewer-image").GetAttributeAsync("src"));
             await page.Keyboard.PressAsync("Escape");
             Assert.False(await page.Locator("#viewer").IsVisibleAsync());
 

@@ -188,6 +188,7 @@ function renderChips(chips, imageQuery) {
 function renderResults(r) {
   const grid = $("results");
   grid.replaceChildren();
+  state.results = r.results;
   const template = $("card-template");
   for (const item of r.results) {
     const card = template.content.firstElementChild.cloneNode(true);
@@ -241,11 +242,22 @@ async function uploadImage(file) {
   }
 }
 
+// The viewer: the large image and its facts; previous and next with the arrow keys, the buttons or a swipe.
 function openViewer(item) {
+  state.viewing = Math.max(0, (state.results || []).findIndex((x) => x.id === item.id));
   $("viewer-image").src = `/api/images/${item.id}`;
   $("viewer-image").alt = item.caption || item.name;
-  $("viewer-caption").textContent = `${item.name}${item.caption ? " — " + item.caption : ""}`;
-  $("viewer").showModal();
+  $("viewer-caption").textContent = `${item.name}${item.also && item.also.length ? ` (+ ${item.also.join(", ")})` : ""}${item.caption ? " — " + item.caption : ""}`;
+  $("viewer-facts").textContent = [item.taken ? item.taken.replace("T", " ") : null, item.place, item.camera, item.text ? `text: “${item.text}”` : null].filter(Boolean).join(" · ");
+  $("viewer-position").textContent = state.results && state.results.length ? `${state.viewing + 1} of ${state.results.length}` : "";
+  if (!$("viewer").open) $("viewer").showModal();
+}
+
+function stepViewer(delta) {
+  const list = state.results || [];
+  if (!list.length || !$("viewer").open) return;
+  const next = (state.viewing + delta + list.length) % list.length;
+  openViewer(list[next]);
 }
 
 async function loadStatus() {
@@ -312,6 +324,20 @@ document.addEventListener("DOMContentLoaded", () => {
     $("message").focus();
   });
   $("viewer-close").addEventListener("click", () => $("viewer").close());
+  $("viewer-prev").addEventListener("click", () => stepViewer(-1));
+  $("viewer-next").addEventListener("click", () => stepViewer(1));
+  $("viewer").addEventListener("keydown", (ev) => {
+    if (ev.key === "ArrowRight") { ev.preventDefault(); stepViewer(1); }
+    if (ev.key === "ArrowLeft") { ev.preventDefault(); stepViewer(-1); }
+  });
+  let touchX = null;
+  $("viewer").addEventListener("touchstart", (ev) => { touchX = ev.changedTouches[0].clientX; }, { passive: true });
+  $("viewer").addEventListener("touchend", (ev) => {
+    if (touchX === null) return;
+    const dx = ev.changedTouches[0].clientX - touchX;
+    touchX = null;
+    if (Math.abs(dx) > 50) stepViewer(dx < 0 ? 1 : -1);
+  });
   $("index-form").addEventListener("submit", (ev) => { ev.preventDefault(); indexFolder($("folder").value); });
   document.addEventListener("dragover", (ev) => { ev.preventDefault(); document.body.classList.add("dragging"); });
   document.addEventListener("dragleave", () => document.body.classList.remove("dragging"));
