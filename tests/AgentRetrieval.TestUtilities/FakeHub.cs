@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -8,9 +7,8 @@ namespace AgentRetrieval.Tests;
 /// <summary>A local HTTP server that serves a fake model repository the way the hub does (file listing with LFS SHA-256, range requests).</summary>
 public sealed class FakeHub : IDisposable
 {
-    private readonly HttpListener _listener = new();
+    private readonly LocalHttpServer _server;
     private readonly Dictionary<string, byte[]> _files;
-    private readonly Task _loop;
 
     private readonly string _repository;
 
@@ -18,14 +16,10 @@ public sealed class FakeHub : IDisposable
     {
         _files = files;
         _repository = repository;
-        int port = FreePort();
-        BaseUri = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(BaseUri.ToString());
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
+        _server = new LocalHttpServer(HandleAsync);
     }
 
-    public Uri BaseUri { get; }
+    public Uri BaseUri => _server.BaseUri;
 
     /// <summary>SHA-256 the listing claims, by path, instead of the real one.</summary>
     public Dictionary<string, string> ListedShaOverride { get; } = [];
@@ -37,51 +31,7 @@ public sealed class FakeHub : IDisposable
 
     public int FileRequests { get; private set; }
 
-    public void Dispose()
-    {
-        _listener.Stop();
-        _listener.Close();
-        try
-        {
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-        }
-    }
-
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
-    private async Task LoopAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext ctx;
-            try
-            {
-                ctx = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            try
-            {
-                await HandleAsync(ctx);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
-            {
-            }
-        }
-    }
+    public void Dispose() => _server.Dispose();
 
     private async Task HandleAsync(HttpListenerContext ctx)
     {

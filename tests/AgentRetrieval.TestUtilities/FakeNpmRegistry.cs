@@ -1,7 +1,6 @@
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 
@@ -13,8 +12,7 @@ namespace AgentRetrieval.Tests;
 /// </summary>
 public sealed class FakeNpmRegistry : IDisposable
 {
-    private readonly HttpListener _listener = new();
-    private readonly Task _loop;
+    private readonly LocalHttpServer _server;
     private readonly string _package;
     private readonly string _version;
 
@@ -24,17 +22,10 @@ public sealed class FakeNpmRegistry : IDisposable
         _version = version;
         Tarball = tarball;
         Integrity = IntegrityOf(tarball);
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        BaseUri = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(BaseUri.ToString());
-        _listener.Start();
-        _loop = Task.Run(LoopAsync);
+        _server = new LocalHttpServer(HandleAsync);
     }
 
-    public Uri BaseUri { get; }
+    public Uri BaseUri => _server.BaseUri;
 
     /// <summary>The tarball served (replace it to serve other bytes than the record's integrity describes).</summary>
     public byte[] Tarball { get; set; }
@@ -68,42 +59,7 @@ public sealed class FakeNpmRegistry : IDisposable
         return output.ToArray();
     }
 
-    public void Dispose()
-    {
-        _listener.Stop();
-        _listener.Close();
-        try
-        {
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-        catch (AggregateException)
-        {
-        }
-    }
-
-    private async Task LoopAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext ctx;
-            try
-            {
-                ctx = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            try
-            {
-                await HandleAsync(ctx);
-            }
-            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
-            {
-            }
-        }
-    }
+    public void Dispose() => _server.Dispose();
 
     private async Task HandleAsync(HttpListenerContext ctx)
     {

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace AgentRetrieval.Tests.Commands;
@@ -10,39 +8,20 @@ public sealed class TelemetryCommandTests
     [Fact]
     public async Task Index_OtlpEndpointConfigured_ExportsTheIndexingSpanOverHttp()
     {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        using var collector = new HttpListener();
-        collector.Prefixes.Add($"http://127.0.0.1:{port}/");
-        collector.Start();
         var received = new List<(string Path, byte[] Body)>();
-        Task loop = Task.Run(async () =>
+        using var collector = new LocalHttpServer(async ctx =>
         {
-            while (collector.IsListening)
+            using var body = new MemoryStream();
+            await ctx.Request.InputStream.CopyToAsync(body);
+            lock (received)
             {
-                HttpListenerContext ctx;
-                try
-                {
-                    ctx = await collector.GetContextAsync();
-                }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-                {
-                    return;
-                }
-
-                using var body = new MemoryStream();
-                await ctx.Request.InputStream.CopyToAsync(body, TestContext.Current.CancellationToken);
-                lock (received)
-                {
-                    received.Add((ctx.Request.Url!.AbsolutePath, body.ToArray()));
-                }
-
-                ctx.Response.StatusCode = 200;
-                ctx.Response.Close();
+                received.Add((ctx.Request.Url!.AbsolutePath, body.ToArray()));
             }
-        }, TestContext.Current.CancellationToken);
+
+            ctx.Response.StatusCode = 200;
+            ctx.Response.Close();
+        });
+        int port = collector.BaseUri.Port;
 
         using var home = new TempDirectory();
         string photos = home.Combine("photos");
@@ -56,8 +35,7 @@ public sealed class TelemetryCommandTests
 
         Assert.True(code == 0, stderr);
         Assert.Contains($"go to http://127.0.0.1:{port}/", stderr);
-        collector.Stop();
-        await loop;
+        collector.Dispose();
         (string Path, byte[] Body)[] traces = [.. received.Where(r => r.Path == "/v1/traces")];
         Assert.NotEmpty(traces);
         Assert.Contains(traces, t => Encoding.UTF8.GetString(t.Body).Contains("agentretrieval.index.vectors", StringComparison.Ordinal));

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -14,15 +12,6 @@ namespace AgentRetrieval.Tests.Commands;
 /// </summary>
 public sealed class WatchCommandTests
 {
-    private static int FreePort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
-
     private static async Task<int> WaitForCountAsync(HttpClient http, int expected, Func<string> log)
     {
         var sw = Stopwatch.StartNew();
@@ -54,7 +43,7 @@ public sealed class WatchCommandTests
             File.WriteAllBytes(Path.Combine(lib, $"first{i}.png"), TestImages.Png(40, 30, (byte)(200 + i)));
         }
 
-        int port = FreePort();
+        int port = LocalHttpServer.FreePort();
         var cli = new CliRunner(home.Path);
         using Process server = cli.Start("serve", lib, "--urls", $"http://127.0.0.1:{port}", "--model", SharedFixtures.ClipTiny, "--index", home.Combine("index"));
         var log = new StringBuilder();

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace AgentRetrieval.Tests;
+
+/// <summary>A local HTTP server on a free port that hands each request to a handler (for the fake hub, registry and collector).</summary>
+public sealed class LocalHttpServer : IDisposable
+{
+    private readonly HttpListener _listener = new();
+    private readonly Func<HttpListenerContext, Task> _handle;
+    private readonly Task _loop;
+
+    public LocalHttpServer(Func<HttpListenerContext, Task> handle)
+    {
+        _handle = handle;
+        BaseUri = new Uri($"http://127.0.0.1:{FreePort()}/");
+        _listener.Prefixes.Add(BaseUri.ToString());
+        _listener.Start();
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public Uri BaseUri { get; }
+
+    /// <summary>A TCP port nothing listens on now.</summary>
+    public static int FreePort()
+    {
+        var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        int port = ((IPEndPoint)l.LocalEndpoint).Port;
+        l.Stop();
+        return port;
+    }
+
+    /// <summary>Stops listening and waits for the request in flight.</summary>
+    public void Dispose()
+    {
+        if (_listener.IsListening)
+        {
+            _listener.Stop();
+        }
+
+        _listener.Close();
+        try
+        {
+            _loop.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext ctx;
+            try
+            {
+                ctx = await _listener.GetContextAsync();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            try
+            {
+                await _handle(ctx);
+            }
+            catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
+            {
+            }
+        }
+    }
+}
