@@ -64,28 +64,15 @@ public sealed class FakeHub : IDisposable
 
         string file = path[prefix.Length..];
         FileRequests++;
-        long from = 0;
-        string? range = ctx.Request.Headers["Range"];
-        if (range is not null && range.StartsWith("bytes=", StringComparison.Ordinal))
-        {
-            RangeRequests.Add($"{file}:{range}");
-            from = long.Parse(range[6..].TrimEnd('-'), System.Globalization.CultureInfo.InvariantCulture);
-            ctx.Response.StatusCode = 206;
-            ctx.Response.Headers["Content-Range"] = $"bytes {from}-{data.Length - 1}/{data.Length}";
-        }
-
-        ctx.Response.ContentLength64 = data.Length - from;
-        if (BreakNext.TryGetValue(file, out int breaks) && breaks > 0)
+        bool breakIt = BreakNext.TryGetValue(file, out int breaks) && breaks > 0;
+        if (breakIt)
         {
             BreakNext[file] = breaks - 1;
-            int half = (int)((data.Length - from) / 2);
-            await ctx.Response.OutputStream.WriteAsync(data.AsMemory((int)from, half));
-            await ctx.Response.OutputStream.FlushAsync();
-            ctx.Response.Abort();
-            return;
         }
 
-        await ctx.Response.OutputStream.WriteAsync(data.AsMemory((int)from));
-        ctx.Response.Close();
+        if (await LocalHttpServer.ServeAsync(ctx, data, breakIt) is { } range)
+        {
+            RangeRequests.Add($"{file}:{range}");
+        }
     }
 }

@@ -87,29 +87,11 @@ public sealed class FakeNpmRegistry : IDisposable
         }
 
         TarballRequests++;
-        byte[] data = Tarball;
-        long from = 0;
-        string? range = ctx.Request.Headers["Range"];
-        if (range is not null && range.StartsWith("bytes=", StringComparison.Ordinal))
+        bool breakIt = BreakNext > 0;
+        BreakNext -= breakIt ? 1 : 0;
+        if (await LocalHttpServer.ServeAsync(ctx, Tarball, breakIt) is { } range)
         {
             RangeRequests.Add(range);
-            from = long.Parse(range[6..].TrimEnd('-'), System.Globalization.CultureInfo.InvariantCulture);
-            ctx.Response.StatusCode = 206;
-            ctx.Response.Headers["Content-Range"] = $"bytes {from}-{data.Length - 1}/{data.Length}";
         }
-
-        ctx.Response.ContentLength64 = data.Length - from;
-        if (BreakNext > 0)
-        {
-            BreakNext--;
-            int half = (int)((data.Length - from) / 2);
-            await ctx.Response.OutputStream.WriteAsync(data.AsMemory((int)from, half));
-            await ctx.Response.OutputStream.FlushAsync();
-            ctx.Response.Abort();
-            return;
-        }
-
-        await ctx.Response.OutputStream.WriteAsync(data.AsMemory((int)from));
-        ctx.Response.Close();
     }
 }

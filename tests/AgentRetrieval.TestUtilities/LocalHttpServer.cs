@@ -31,6 +31,41 @@ public sealed class LocalHttpServer : IDisposable
         return port;
     }
 
+    /// <summary>
+    /// Answers with <paramref name="data"/> as a file server does: from the offset of a <c>Range: bytes=N-</c> header
+    /// (206), or whole; cut off halfway (the connection aborted) when <paramref name="breakHalfway"/>.
+    /// </summary>
+    /// <returns>The Range header when there was one.</returns>
+    public static async Task<string?> ServeAsync(HttpListenerContext ctx, byte[] data, bool breakHalfway)
+    {
+        long from = 0;
+        string? range = ctx.Request.Headers["Range"];
+        if (range is not null && range.StartsWith("bytes=", StringComparison.Ordinal))
+        {
+            from = long.Parse(range[6..].TrimEnd('-'), System.Globalization.CultureInfo.InvariantCulture);
+            ctx.Response.StatusCode = 206;
+            ctx.Response.Headers["Content-Range"] = $"bytes {from}-{data.Length - 1}/{data.Length}";
+        }
+        else
+        {
+            range = null;
+        }
+
+        ctx.Response.ContentLength64 = data.Length - from;
+        if (breakHalfway)
+        {
+            int half = (int)((data.Length - from) / 2);
+            await ctx.Response.OutputStream.WriteAsync(data.AsMemory((int)from, half));
+            await ctx.Response.OutputStream.FlushAsync();
+            ctx.Response.Abort();
+            return range;
+        }
+
+        await ctx.Response.OutputStream.WriteAsync(data.AsMemory((int)from));
+        ctx.Response.Close();
+        return range;
+    }
+
     /// <summary>Stops listening and waits for the request in flight.</summary>
     public void Dispose()
     {

@@ -73,7 +73,7 @@ internal static partial class ChatCommand
             string? scopeFolder = result.GetValue(target) is { } t && Directory.Exists(t) && !EmbeddedImageIndex.Exists(t) ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(t)) : null;
             await using TextRecognition.BackgroundPass textPass = TextRecognition.StartInBackground(settings, index, token);
             // A chat over a folder keeps following it: photos added while chatting are found by the next turn.
-            await using FolderWatcher? watcher = scopeFolder is null ? null : Watching.Start(settings, index, model, [scopeFolder], null, Ui.Info);
+            await using IAsyncDisposable? watcher = scopeFolder is null ? null : Watching.Start(settings, index, model, [scopeFolder], null, Ui.Info);
             await LoopAsync(agent, index, json, scopeFolder, token);
             return 0;
         }, ct));

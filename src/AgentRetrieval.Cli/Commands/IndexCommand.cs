@@ -80,7 +80,7 @@ internal static class IndexCommand
             Print(report, text, json, settings.Indexing.IndexDirectory, model.Identity);
             if (result.GetValue(watch))
             {
-                await using FolderWatcher watcher = Watching.Start(settings, index, model, [path], null, Ui.Info);
+                await using IAsyncDisposable watcher = Watching.Start(settings, index, model, [path], null, Ui.Info);
                 try
                 {
                     await Task.Delay(Timeout.Infinite, token);

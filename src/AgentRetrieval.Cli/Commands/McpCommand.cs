@@ -62,7 +62,7 @@ internal static class McpCommand
             Ui.Info($"agentretrieval MCP server on stdio: index {settings.Indexing.IndexDirectory} ({index.Count} images), model {model.Identity.Key}.");
             // The folders index_folder may index are watched: photos added there later are indexed without a call.
             string[] watched = [.. (result.GetValue(allowIndex) ?? []).Select(CliSettings.ExpandPath).Where(Directory.Exists)];
-            await using FolderWatcher? watcher = watched.Length == 0 ? null : Watching.Start(settings, index, model, watched, [.. toolOptions.IndexableFolders], Ui.Info);
+            await using IAsyncDisposable? watcher = watched.Length == 0 ? null : Watching.Start(settings, index, model, watched, [.. toolOptions.IndexableFolders], Ui.Info);
             await builder.Build().RunAsync(token);
             return 0;
         }, ct));

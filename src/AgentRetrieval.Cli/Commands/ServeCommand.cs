@@ -83,7 +83,7 @@ internal static class ServeCommand
             Ui.Info($"AgentRetrieval chat page: {listen} ({index.Count} images; Ctrl+C to stop); MCP over HTTP: {listen.TrimEnd('/')}/mcp");
             await using TextRecognition.BackgroundPass textPass = TextRecognition.StartInBackground(settings, index, token);
             // The served folder is watched: photos added, changed, moved or deleted show up in searches within seconds.
-            await using FolderWatcher? watcher = watchStatus is null ? null
+            await using IAsyncDisposable? watcher = watchStatus is null ? null
                 : Watching.Start(settings, index, model, watchStatus.Folders, null, Ui.Info, a => watchStatus.Activity = a, l => watchStatus.Last = l);
             try
             {

@@ -10,7 +10,7 @@ namespace AgentRetrieval.Cli.Hosting;
 /// </summary>
 internal static class Watching
 {
-    /// <summary>Starts watching; dispose to stop.</summary>
+    /// <summary>Starts watching; dispose to stop (the OCR models, loaded once for every batch, are released then).</summary>
     /// <param name="settings">Settings (Watch, Indexing).</param>
     /// <param name="index">The index.</param>
     /// <param name="model">The encoders.</param>
@@ -19,9 +19,10 @@ internal static class Watching
     /// <param name="say">Where progress lines go.</param>
     /// <param name="activity">Receives "indexing N new or changed photos" while a batch runs, then null.</param>
     /// <param name="last">Receives what each batch did.</param>
-    public static FolderWatcher Start(CliSettings settings, EmbeddedImageIndex index, Encoders model, IReadOnlyList<string> roots, IReadOnlyList<string>? confineTo,
+    public static IAsyncDisposable Start(CliSettings settings, EmbeddedImageIndex index, Encoders model, IReadOnlyList<string> roots, IReadOnlyList<string>? confineTo,
         Action<string> say, Action<string?>? activity = null, Action<string>? last = null)
     {
+        Onnx.Ocr.PaddleOcrRecognizer? ocr = TextRecognition.TryLoad(settings);
         var watcher = new FolderWatcher(roots, async (batch, ct) =>
         {
             string what = batch.ChangedPaths.Count > 0
@@ -41,7 +42,10 @@ internal static class Watching
                     say($"  skipped {s.Path}: {s.Reason}");
                 }
 
-                await TextRecognition.RunAsync(settings, index, ct, quiet: true);
+                if (ocr is not null)
+                {
+                    await new TextPass(ocr, index, settings.Indexing).RunAsync(null, ct);
+                }
             }
             finally
             {
@@ -51,6 +55,15 @@ internal static class Watching
         say(watcher.Polled.Count == watcher.Roots.Count
             ? $"watching {string.Join(", ", watcher.Roots)} (rescanned every {settings.Watch.PollInterval.TotalSeconds:0} s: no change notifications there)"
             : $"watching {string.Join(", ", watcher.Roots)} for new, changed, moved and deleted photos");
-        return watcher;
+        return new Session(watcher, ocr);
+    }
+
+    private sealed class Session(FolderWatcher watcher, IDisposable? ocr) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await watcher.DisposeAsync();
+            ocr?.Dispose();
+        }
     }
 }

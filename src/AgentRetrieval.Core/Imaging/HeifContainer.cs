@@ -89,13 +89,42 @@ internal static class HeifContainer
     }
 
     /// <summary>
-    /// Whether the file declares a rotation or mirror (the HEIF <c>irot</c>/<c>imir</c> properties, which the decoder
-    /// applies); files from phones carry these, and then an EXIF orientation must not be applied a second time.
+    /// Whether the file declares a rotation or mirror (the HEIF <c>irot</c>/<c>imir</c> item properties in its
+    /// <c>meta</c> box, which the decoder applies); files from phones carry these, and then an EXIF orientation must not
+    /// be applied a second time. Only the <c>meta</c> box is searched: the compressed image data may hold any bytes.
     /// </summary>
     public static bool HasTransform(ReadOnlySpan<byte> data)
     {
-        ReadOnlySpan<byte> head = data[..Math.Min(data.Length, 256 * 1024)];
-        return head.IndexOf("irot"u8) >= 0 || head.IndexOf("imir"u8) >= 0;
+        long pos = 0;
+        while (pos + 8 <= data.Length)
+        {
+            long size = BinaryPrimitives.ReadUInt32BigEndian(data[(int)pos..]);
+            int header = 8;
+            if (size == 1 && pos + 16 <= data.Length)
+            {
+                size = (long)BinaryPrimitives.ReadUInt64BigEndian(data[((int)pos + 8)..]);
+                header = 16;
+            }
+            else if (size == 0)
+            {
+                size = data.Length - pos;
+            }
+
+            if (size < header || pos + size > data.Length)
+            {
+                return false;
+            }
+
+            if (data.Slice((int)pos + 4, 4).SequenceEqual("meta"u8))
+            {
+                ReadOnlySpan<byte> meta = data.Slice((int)pos + header, (int)size - header);
+                return meta.IndexOf("irot"u8) >= 0 || meta.IndexOf("imir"u8) >= 0;
+            }
+
+            pos += size;
+        }
+
+        return false;
     }
 
     private static string Brand(ReadOnlySpan<byte> b) =>

@@ -36,12 +36,11 @@ internal static class HeifDecoder
 
     /// <summary>Decodes to 8-bit RGB, upright, sRGB.</summary>
     /// <exception cref="InvalidImageException">The data cannot be decoded.</exception>
-    public static Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string format, long maxPixels)
+    /// <remarks>The caller has checked the pixel limit against the header (<see cref="Identify"/>).</remarks>
+    public static Image<Rgb24> Decode(ReadOnlyMemory<byte> data, string format)
     {
         try
         {
-            // Enforced by ImageMagick as well, in case a header understates what the decoder allocates.
-            ResourceLimits.Area = (ulong)Math.Max(1, maxPixels);
             using var image = new MagickImage(data.ToArray(), new MagickReadSettings { Format = Format(format) });
             image.AutoOrient();
             if (image.GetColorProfile() is { } profile && profile.ColorSpace != ColorSpace.sRGB)

@@ -34,8 +34,12 @@ public static class ImageLoader
     /// <param name="data">The encoded image.</param>
     /// <returns>Format, dimensions and EXIF date.</returns>
     /// <exception cref="InvalidImageException">Empty, not an image, or the header cannot be read.</exception>
-    public static ImageInfo Identify(ReadOnlyMemory<byte> data)
+    public static ImageInfo Identify(ReadOnlyMemory<byte> data) => Identify(data, out _);
+
+    /// <summary>Identifies the image, and for a RAW file where its preview lies (so decoding does not search for it again).</summary>
+    private static ImageInfo Identify(ReadOnlyMemory<byte> data, out RawImage? rawImage)
     {
+        rawImage = null;
         if (data.IsEmpty)
         {
             throw new InvalidImageException("The file is empty (0 bytes).");
@@ -43,6 +47,7 @@ public static class ImageLoader
 
         if (Raw(data) is { } raw)
         {
+            rawImage = raw;
             return raw.Info;
         }
 
@@ -116,14 +121,14 @@ public static class ImageLoader
     /// <exception cref="InvalidImageException">Empty, corrupt, truncated, not an image, or too large.</exception>
     public static Image<Rgb24> LoadRgb(ReadOnlyMemory<byte> data, long maxPixels = DefaultMaxPixels)
     {
-        ImageInfo info = Identify(data);
+        ImageInfo info = Identify(data, out RawImage? raw);
         EnsureWithinLimit(info, maxPixels);
         if (info.Format is "HEIC" or "HEIF" or "AVIF")
         {
-            return HeifDecoder.Decode(data, info.Format, maxPixels);
+            return HeifDecoder.Decode(data, info.Format);
         }
 
-        if (info.Format == "RAW" && Raw(data) is { } raw)
+        if (raw is not null)
         {
             // The preview, turned as the RAW file says unless the preview carries its own orientation.
             Image<Rgb24> preview = LoadRgb(data.Slice(raw.Offset, raw.Length), maxPixels);

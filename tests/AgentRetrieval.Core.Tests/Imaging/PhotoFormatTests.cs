@@ -160,4 +160,42 @@ public sealed class PhotoFormatTests : IDisposable
 
         Assert.Equal("TIFF", ImageLoader.Identify(File.ReadAllBytes(tiff)).Format);
     }
+
+    [Fact]
+    public void ToCommonFormat_BrowsersAndModelsGetWhatTheyRead()
+    {
+        PhotoFormats.RequireTools();
+        string jpeg = Photo();
+        byte[] jpegBytes = File.ReadAllBytes(jpeg);
+        byte[] heic = File.ReadAllBytes(PhotoFormats.Encode(jpeg, _dir.Combine("c.heic"), avif: false));
+        byte[] avif = File.ReadAllBytes(PhotoFormats.Encode(jpeg, _dir.Combine("c.avif"), avif: true));
+
+        Assert.Same(jpegBytes, ImageLoader.ToCommonFormat(jpegBytes).Data);
+        Assert.Equal("image/avif", ImageLoader.ToCommonFormat(avif).MediaType);
+        (byte[] forModel, string modelType) = ImageLoader.ToCommonFormat(avif, modernFormats: false);
+        (byte[] fromHeic, string heicType) = ImageLoader.ToCommonFormat(heic);
+
+        Assert.Equal(("image/jpeg", "image/jpeg"), (modelType, heicType));
+        Assert.Equal("JPEG", ImageLoader.Identify(forModel).Format);
+        using Image<Rgb24> reference = ImageLoader.LoadRgb(jpegBytes);
+        using Image<Rgb24> converted = ImageLoader.LoadRgb(fromHeic);
+        Assert.InRange(Difference(reference, converted), 0, 6);
+    }
+
+    [Fact]
+    public void HasTransform_OnlyTheMetaBoxCounts()
+    {
+        PhotoFormats.RequireTools();
+        byte[] plain = File.ReadAllBytes(PhotoFormats.Encode(Photo(), _dir.Combine("p.heic"), avif: false));
+        Assert.False(HeifContainer.HasTransform(plain));
+
+        static byte[] Box(string type, byte[] body) =>
+            [.. BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(8 + body.Length)), .. System.Text.Encoding.ASCII.GetBytes(type), .. body];
+        byte[] ftyp = Box("ftyp", [.. "heic"u8, 0, 0, 0, 0, .. "mif1heic"u8]);
+        byte[] rotated = [.. ftyp, .. Box("meta", [0, 0, 0, 0, .. Box("iprp", Box("ipco", Box("irot", [1])))]), .. Box("mdat", new byte[32])];
+        byte[] noise = [.. ftyp, .. Box("meta", [0, 0, 0, 0, .. Box("hdlr", new byte[24])]), .. Box("mdat", [.. new byte[9], .. "irot"u8, .. new byte[9]])];
+
+        Assert.True(HeifContainer.HasTransform(rotated));
+        Assert.False(HeifContainer.HasTransform(noise)); // the letters 'irot' inside the image data are not a property
+    }
 }
