@@ -205,16 +205,18 @@ public sealed partial class EmbeddedImageIndex
 
         Snapshot s = GetSnapshot();
         var result = new HashSet<long>();
+        bool[] mask = new bool[s.Ids.Length];
         DateBounds bounds = DateBounds.Of(filter.Date);
         for (int row = 0; row < s.Ids.Length; row++)
         {
             if (Matches(s, row, filter, bounds))
             {
                 result.Add(s.Ids[row]);
+                mask[row] = true;
             }
         }
 
-        return result;
+        return new RowSet(s, mask, result);
     }
 
     /// <summary>A date filter as tick bounds for each hemisphere, computed once per query rather than per photo.</summary>
@@ -355,7 +357,36 @@ public sealed partial class EmbeddedImageIndex
             int c = newestFirst ? tb.CompareTo(ta) : ta.CompareTo(tb);
             return c != 0 ? c : s.Ids[a].CompareTo(s.Ids[b]);
         });
-        return ([.. rows.Skip(offset).Take(count).Select(r => new ImageHit(s.Ids[r], s.Paths[r], 0f))], rows.Count);
+        // A row whose stored vector is damaged is never served, here as in a search (its file is embedded again).
+        int damaged = 0;
+        var page = new List<ImageHit>(count);
+        if (s.Enter())
+        {
+            try
+            {
+                foreach (int r in rows.Skip(offset))
+                {
+                    if (page.Count == count)
+                    {
+                        break;
+                    }
+
+                    if (!IsServable(s, r, 0f))
+                    {
+                        damaged++;
+                        continue;
+                    }
+
+                    page.Add(new ImageHit(s.Ids[r], s.Paths[r], 0f));
+                }
+            }
+            finally
+            {
+                s.Exit();
+            }
+        }
+
+        return (page, rows.Count - damaged);
     }
 
     /// <summary>The date an image was taken (wall-clock), from the in-memory facts.</summary>
@@ -367,37 +398,6 @@ public sealed partial class EmbeddedImageIndex
         return row < 0 || s.Facts.Taken.Length != s.Ids.Length || s.Facts.Taken[row] == 0 ? null : new DateTime(s.Facts.Taken[row]);
     }
 
-    private static ImageHit[] SearchAllowed(Snapshot s, ReadOnlySpan<float> query, int top, IReadOnlySet<long> allowed)
-    {
-        var heap = new PriorityQueue<int, float>();
-        int d = s.Dimensions;
-        for (int row = 0; row < s.Ids.Length; row++)
-        {
-            if (!allowed.Contains(s.Ids[row]))
-            {
-                continue;
-            }
-
-            float score = TensorPrimitives.Dot(s.Vectors.AsSpan(row * d, d), query);
-            if (heap.Count < top)
-            {
-                heap.Enqueue(row, score);
-            }
-            else if (heap.TryPeek(out _, out float weakest) && score > weakest)
-            {
-                heap.EnqueueDequeue(row, score);
-            }
-        }
-
-        var hits = new ImageHit[heap.Count];
-        for (int i = hits.Length - 1; i >= 0; i--)
-        {
-            heap.TryDequeue(out int row, out float score);
-            hits[i] = new ImageHit(s.Ids[row], s.Paths[row], score);
-        }
-
-        return hits;
-    }
 
     /// <summary>
     /// Full-text search: recognised text (trigram tokenizer: tolerant of OCR errors, splits CJK) and, unless
@@ -570,7 +570,7 @@ public sealed partial class EmbeddedImageIndex
             using SqliteTransaction tx = _connection.BeginTransaction();
             WriteMetadata(tx, hash, metadata, place);
             tx.Commit();
-            _snapshot = Snapshot.Empty;
+            SetSnapshot(Snapshot.Empty);
         }
     }
 
@@ -721,59 +721,68 @@ public sealed partial class EmbeddedImageIndex
     {
         lock (_lock)
         {
-            int dims = Model?.Dimensions ?? 0;
-            var bad = new List<string>();
-            using (SqliteCommand cmd = _connection.CreateCommand())
+            if (_vectorsChecked)
             {
-                cmd.CommandText = "SELECT hash, vector FROM images";
-                using SqliteDataReader r = cmd.ExecuteReader();
-                while (r.Read())
-                {
-                    byte[] blob = r.IsDBNull(1) ? [] : (byte[])r.GetValue(1);
-                    if (dims == 0 || blob.Length % sizeof(float) != 0 || VectorProblem(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(blob), dims).Length > 0)
-                    {
-                        bad.Add(r.GetString(0));
-                    }
-                }
+                return []; // checked once per process; new rows are checked before they are written
             }
 
-            if (dims == 0 || bad.Count == 0)
+            List<long> bad = [.. InvalidRows().Select(x => x.Id)];
+            _vectorsChecked = true;
+            if (bad.Count == 0)
             {
                 return [];
             }
 
             var files = new List<string>();
             using SqliteTransaction tx = _connection.BeginTransaction();
-            foreach (string hash in bad)
+            foreach (long id in bad)
             {
                 using SqliteCommand q = _connection.CreateCommand();
                 q.Transaction = tx;
-                q.CommandText = "SELECT path FROM files WHERE hash = $h";
-                q.Parameters.AddWithValue("$h", hash);
-                using (SqliteDataReader r = q.ExecuteReader())
+                q.CommandText = "SELECT path FROM files WHERE hash = (SELECT hash FROM images WHERE id = $id)";
+                q.Parameters.AddWithValue("$id", id);
+                using SqliteDataReader r = q.ExecuteReader();
+                while (r.Read())
                 {
-                    while (r.Read())
-                    {
-                        files.Add(r.GetString(0));
-                    }
+                    files.Add(r.GetString(0));
                 }
-
-                using SqliteCommand d = _connection.CreateCommand();
-                d.Transaction = tx;
-                d.CommandText = """
-                    DELETE FROM names_fts WHERE rowid IN (SELECT id FROM images WHERE hash = $h);
-                    DELETE FROM ocr_fts WHERE rowid IN (SELECT id FROM images WHERE hash = $h);
-                    DELETE FROM files WHERE hash = $h;
-                    DELETE FROM images WHERE hash = $h;
-                    """;
-                d.Parameters.AddWithValue("$h", hash);
-                d.ExecuteNonQuery();
             }
 
-            tx.Commit();
-            _snapshot = Snapshot.Empty;
+            DeleteImages(tx, bad);
+            RemoveVectors(tx, bad);
             return files;
         }
+    }
+
+    /// <summary>Live rows whose stored vector cannot be served (not finite, not unit length), with the reason.</summary>
+    private List<(long Id, string Problem)> InvalidRows()
+    {
+        var bad = new List<(long, string)>();
+        Snapshot s = GetSnapshot();
+        if (!s.Enter())
+        {
+            return s.Ids.Length == 0 ? bad : InvalidRows();
+        }
+
+        try
+        {
+            float[] v = new float[s.Dimensions];
+            for (int row = 0; row < s.Ids.Length; row++)
+            {
+                s.View!.Read(s.FileRows[row], v);
+                string problem = VectorProblem(v, s.Dimensions);
+                if (problem.Length > 0)
+                {
+                    bad.Add((s.Ids[row], problem));
+                }
+            }
+        }
+        finally
+        {
+            s.Exit();
+        }
+
+        return bad;
     }
 
     /// <summary>Checks the catalogue: SQLite's integrity check, every stored vector, and every file against the disk.</summary>
@@ -797,23 +806,20 @@ public sealed partial class EmbeddedImageIndex
                 }
             }
 
-            int dims = Model?.Dimensions ?? 0, images = 0;
+            int images = Convert.ToInt32(Scalar("SELECT COUNT(*) FROM images"), CultureInfo.InvariantCulture);
             var invalid = new List<string>();
-            using (SqliteCommand cmd = _connection.CreateCommand())
+            foreach ((long id, string problem) in InvalidRows())
             {
-                cmd.CommandText = "SELECT hash, vector, (SELECT MIN(path) FROM files f WHERE f.hash = i.hash) FROM images i";
-                using SqliteDataReader r = cmd.ExecuteReader();
-                while (r.Read())
-                {
-                    images++;
-                    byte[] blob = r.IsDBNull(1) ? [] : (byte[])r.GetValue(1);
-                    string problem = blob.Length % sizeof(float) != 0 ? $"a vector blob of {blob.Length} bytes"
-                        : VectorProblem(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(blob), dims);
-                    if (problem.Length > 0)
-                    {
-                        invalid.Add($"{(r.IsDBNull(2) ? r.GetString(0) : r.GetString(2))}: {problem}");
-                    }
-                }
+                using SqliteCommand cmd = _connection.CreateCommand();
+                cmd.CommandText = "SELECT COALESCE((SELECT MIN(path) FROM files f WHERE f.hash = i.hash), i.hash) FROM images i WHERE i.id = $id";
+                cmd.Parameters.AddWithValue("$id", id);
+                invalid.Add($"{cmd.ExecuteScalar() as string ?? id.ToString(CultureInfo.InvariantCulture)}: {problem}");
+            }
+
+            int served = GetSnapshot().Ids.Length;
+            if (served != images)
+            {
+                invalid.Add(string.Create(CultureInfo.InvariantCulture, $"{images - served} catalogued images have no vector in the vector files"));
             }
 
             var missing = new List<string>();

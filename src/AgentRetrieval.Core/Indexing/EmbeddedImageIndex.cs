@@ -3,14 +3,17 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using AgentRetrieval.Embeddings;
 using AgentRetrieval.Imaging;
+using AgentRetrieval.Indexing.Vectors;
 using Microsoft.Data.Sqlite;
 
 namespace AgentRetrieval.Indexing;
 
 /// <summary>
 /// The default index: one folder with a SQLite catalogue (<c>catalog.db</c>: paths, content hashes, sizes, times,
-/// dimensions, EXIF dates, the model's identity) holding the vectors too, so a batch of files and their vectors commit
-/// together. Vectors are loaded into one contiguous array for exact search with <see cref="TensorPrimitives"/>.
+/// dimensions, EXIF dates, the model's identity) and the vectors in memory-mapped files beside it
+/// (<see cref="Vectors.VectorFiles"/>: float16 rows and binary codes), written so that a batch of files and their
+/// vectors commit together. A process opens a million-photo index without reading its vectors; small indexes are
+/// searched exactly, large ones by a Hamming scan of the codes and an exact re-score of a shortlist.
 /// </summary>
 /// <remarks>Thread-safe: reads and writes are serialised by a lock; searches run on a snapshot of the vectors.</remarks>
 public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
@@ -18,7 +21,7 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
     /// <summary>The catalogue file's name inside the index folder.</summary>
     public const string CatalogFileName = "catalog.db";
 
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
     private const int CodesMagic = 0x43425241; // "ARBC"
 
     private readonly SqliteConnection _connection;
@@ -31,7 +34,7 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         Directory = directory;
         _connection = connection;
         Model = model;
-        Reload();
+        OpenVectors();
     }
 
     /// <summary>The index folder.</summary>
@@ -90,11 +93,22 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
                 CREATE TABLE IF NOT EXISTS captions (hash TEXT PRIMARY KEY, caption TEXT NOT NULL);
                 """);
             string? version = ReadMeta(connection, "schema_version");
-            if (version is null || version == "1")
+            if (version is null)
             {
-                // Version 1 (or new): add the metadata, text and full-text parts in place; a re-run of index fills them.
                 Migrate(connection);
                 WriteMeta(connection, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
+                WriteMeta(connection, "vectors_generation", "1");
+            }
+            else if (version is "1" or "2")
+            {
+                // Version 1 added metadata, text and full-text parts in place (a re-run of index fills them); versions
+                // 1 and 2 keep vectors in the catalogue, moved to the vector files when the index opens.
+                Migrate(connection);
+                if (ReadModel(connection) is null)
+                {
+                    WriteMeta(connection, "vectors_generation", "1");
+                    WriteMeta(connection, "schema_version", SchemaVersion.ToString(CultureInfo.InvariantCulture));
+                }
             }
             else if (version != SchemaVersion.ToString(CultureInfo.InvariantCulture))
             {
@@ -134,7 +148,8 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         foreach (string f in System.IO.Directory.EnumerateFiles(directory).Where(f =>
         {
             string name = Path.GetFileName(f);
-            return name.StartsWith(CatalogFileName, StringComparison.Ordinal) || (name.StartsWith("codes-", StringComparison.Ordinal) && name.EndsWith(".bin", StringComparison.Ordinal));
+            return name.StartsWith(CatalogFileName, StringComparison.Ordinal) || Vectors.VectorFiles.IsVectorFile(name)
+                || (name.StartsWith("codes-", StringComparison.Ordinal) && name.EndsWith(".bin", StringComparison.Ordinal));
         }).ToList())
         {
             File.Delete(f);
@@ -169,6 +184,11 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
             WriteMeta(_connection, "model_dimensions", model.Dimensions.ToString(CultureInfo.InvariantCulture));
             WriteMeta(_connection, "model_files", string.Join('\n', model.FileHashes.Select(kv => $"{kv.Key}={kv.Value}")));
             Model = model;
+            if (_files is null || _files.Dimensions != model.Dimensions)
+            {
+                // No live vectors (checked above): start the files afresh for this model's size.
+                ResetVectorFiles();
+            }
         }
     }
 
@@ -177,9 +197,14 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
     {
         lock (_lock)
         {
-            Execute(_connection, "DELETE FROM files; DELETE FROM images; DELETE FROM meta WHERE key LIKE 'model_%';");
+            Execute(_connection, "DELETE FROM files; DELETE FROM images; DELETE FROM names_fts; DELETE FROM ocr_fts; DELETE FROM ocr_lines; DELETE FROM meta WHERE key LIKE 'model_%';");
             Model = null;
-            _snapshot = Snapshot.Empty;
+            if (_files is not null)
+            {
+                ResetVectorFiles();
+            }
+
+            SetSnapshot(Snapshot.Empty);
         }
     }
 
@@ -228,35 +253,46 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         lock (_lock)
         {
             ModelIdentity model = Model ?? throw new InvalidOperationException("Bind a model before adding vectors.");
+            foreach (IndexedFile f in files.Where(f => f.Vector is not null))
+            {
+                string vectorError = VectorProblem(f.Vector.AsSpan(), model.Dimensions);
+                if (vectorError.Length > 0)
+                {
+                    throw new ArgumentException(vectorError.Length > 0 && f.Vector!.Length != model.Dimensions
+                        ? $"A vector of {f.Vector.Length} values does not fit an index of {model.Dimensions}." : vectorError, nameof(files));
+                }
+            }
+
             using SqliteTransaction tx = _connection.BeginTransaction();
+            var added = new List<(long Id, float[] Vector, bool Replaces)>();
+            var addedHashes = new Dictionary<string, int>(StringComparer.Ordinal);
             foreach (IndexedFile f in files)
             {
                 if (f.Vector is not null)
                 {
-                    if (f.Vector.Length != model.Dimensions)
-                    {
-                        throw new ArgumentException($"A vector of {f.Vector.Length} values does not fit an index of {model.Dimensions}.", nameof(files));
-                    }
-
                     using SqliteCommand insert = _connection.CreateCommand();
                     insert.Transaction = tx;
                     insert.CommandText = """
-                        INSERT INTO images (hash, width, height, format, taken_at, vector) VALUES ($h, $w, $hh, $f, $t, $v)
-                        ON CONFLICT(hash) DO UPDATE SET vector = excluded.vector
+                        INSERT INTO images (hash, width, height, format, taken_at, vector) VALUES ($h, $w, $hh, $f, $t, x'')
+                        ON CONFLICT(hash) DO UPDATE SET vector = x''
+                        RETURNING id
                         """;
-                    string vectorError = VectorProblem(f.Vector.AsSpan(), model.Dimensions);
-                    if (vectorError.Length > 0)
-                    {
-                        throw new ArgumentException(vectorError, nameof(files));
-                    }
-
                     insert.Parameters.AddWithValue("$h", f.Hash);
                     insert.Parameters.AddWithValue("$w", f.Info?.Width ?? 0);
                     insert.Parameters.AddWithValue("$hh", f.Info?.Height ?? 0);
                     insert.Parameters.AddWithValue("$f", f.Info?.Format ?? "");
                     insert.Parameters.AddWithValue("$t", (object?)f.Info?.TakenAt?.ToString("O", CultureInfo.InvariantCulture) ?? DBNull.Value);
-                    insert.Parameters.AddWithValue("$v", MemoryMarshal.AsBytes(f.Vector.AsSpan()).ToArray());
-                    insert.ExecuteNonQuery();
+                    bool existed = ContainsHash(tx, f.Hash);
+                    long id = Convert.ToInt64(insert.ExecuteScalar(), CultureInfo.InvariantCulture);
+                    if (addedHashes.TryGetValue(f.Hash, out int at))
+                    {
+                        added[at] = (id, f.Vector, added[at].Replaces); // the same content twice in one batch: one row
+                    }
+                    else
+                    {
+                        addedHashes[f.Hash] = added.Count;
+                        added.Add((id, f.Vector, existed));
+                    }
                 }
 
                 if (f.Metadata is not null)
@@ -275,9 +311,22 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
             }
 
             RefreshNames(tx, files.Select(f => f.Hash));
+            long rowsBefore = _rows;
+            List<long> replaced = AppendVectors(tx, added);
+            long live = _live + added.Count - replaced.Count;
             tx.Commit();
-            _snapshot = Snapshot.Empty; // reloaded lazily
+            AfterVectorCommit(rowsBefore + added.Count, live, _centre is null ? 0 : rowsBefore + added.Count, replaced);
+            SetSnapshot(Snapshot.Empty); // reloaded lazily
         }
+    }
+
+    private bool ContainsHash(SqliteTransaction tx, string hash)
+    {
+        using SqliteCommand cmd = _connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT 1 FROM images WHERE hash = $h";
+        cmd.Parameters.AddWithValue("$h", hash);
+        return cmd.ExecuteScalar() is not null;
     }
 
     /// <summary>Removes file entries, then every vector no file refers to any more.</summary>
@@ -321,14 +370,21 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
                 fts.ExecuteNonQuery();
             }
 
-            using SqliteCommand orphans = _connection.CreateCommand();
-            orphans.Transaction = tx;
-            orphans.CommandText = "DELETE FROM images WHERE hash NOT IN (SELECT hash FROM files)";
-            int removed = orphans.ExecuteNonQuery();
+            var gone = new List<long>();
+            using (SqliteCommand orphans = _connection.CreateCommand())
+            {
+                orphans.Transaction = tx;
+                orphans.CommandText = "DELETE FROM images WHERE hash NOT IN (SELECT hash FROM files) RETURNING id";
+                using SqliteDataReader r = orphans.ExecuteReader();
+                while (r.Read())
+                {
+                    gone.Add(r.GetInt64(0));
+                }
+            }
+
             RefreshNames(tx, touched);
-            tx.Commit();
-            _snapshot = Snapshot.Empty;
-            return removed;
+            RemoveVectors(tx, gone);
+            return gone.Count;
         }
     }
 
@@ -352,19 +408,40 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
             return [];
         }
 
-        if (allowed is not null)
+        bool[]? mask = allowed is null ? null : MaskOf(s, allowed);
+        int candidates = mask is null ? s.Ids.Length : CountOf(mask);
+        if (candidates == 0)
         {
-            return SearchAllowed(s, query, top, allowed);
+            return [];
         }
 
-        (int Row, float Score)[] best = TopK.ExactParallel(s.Vectors, s.Dimensions, query.ToArray(), top);
-        var hits = new ImageHit[best.Length];
-        for (int i = 0; i < best.Length; i++)
+        // A few more than asked, so that a damaged row dropped at the end never leaves the list short.
+        int want = Math.Min(top + 8, candidates);
+        if (!s.Enter())
         {
-            hits[i] = new ImageHit(s.Ids[best[i].Row], s.Paths[best[i].Row], best[i].Score);
+            return Search(query, queryModel, top, allowed); // the snapshot was replaced meanwhile
         }
 
-        return hits;
+        try
+        {
+            (int Row, float Score)[] best;
+            if (candidates >= ShortlistThreshold && s.View!.CodeRows == s.View.Rows && s.Centre is not null)
+            {
+                LastSearchMode = "shortlist";
+                best = VectorSearch.Shortlisted(s.View, s.FileRows, query, s.Centre, want, Math.Max(DefaultShortlist, 32 * top), mask);
+            }
+            else
+            {
+                LastSearchMode = "exact";
+                best = VectorSearch.Exact(s.View!, s.FileRows, query, want, mask);
+            }
+
+            return HitsOf(s, [.. best.Where(b => IsServable(s, b.Row, b.Score)).Take(top)]);
+        }
+        finally
+        {
+            s.Exit();
+        }
     }
 
     /// <summary>
@@ -387,8 +464,9 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
             throw new InvalidOperationException($"{bits}-bit codes need at least {bits} dimensions; this model's vectors have {s.Dimensions}.");
         }
 
-        Binary.ItqHasher hasher = Binary.ItqHasher.Fit(s.Vectors, s.Dimensions, bits);
-        ulong[] codes = hasher.EncodeAll(s.Vectors);
+        float[] vectors = s.AllVectors();
+        Binary.ItqHasher hasher = Binary.ItqHasher.Fit(vectors, s.Dimensions, bits);
+        ulong[] codes = hasher.EncodeAll(vectors);
         string path = CodesPath(bits);
         string temp = path + ".tmp";
         using (var writer = new BinaryWriter(File.Create(temp)))
@@ -434,7 +512,7 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
 
         Binary.BinaryShortlistSearcher searcher = GetSearcher(s, bits);
         (int Row, float Score)[] best = searcher.Search(query, top, shortlist);
-        return [.. best.Select(b => new ImageHit(s.Ids[b.Row], s.Paths[b.Row], b.Score))];
+        return HitsOf(s, best);
     }
 
     /// <summary>The vectors to search, or null when the index is empty; refuses another model's query or a wrong size.</summary>
@@ -489,7 +567,7 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
             codes[i] = reader.ReadUInt64();
         }
 
-        var searcher = new Binary.BinaryShortlistSearcher(hasher, codes, s.Vectors);
+        var searcher = new Binary.BinaryShortlistSearcher(hasher, codes, s.AllVectors());
         lock (_lock)
         {
             _codes[bits] = (s, searcher);
@@ -550,7 +628,21 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
     {
         Snapshot s = GetSnapshot();
         int row = Array.BinarySearch(s.Ids, id);
-        return row < 0 ? null : s.Vectors.AsSpan(row * s.Dimensions, s.Dimensions).ToArray();
+        if (row < 0 || !s.Enter())
+        {
+            return row < 0 ? null : GetVector(id);
+        }
+
+        try
+        {
+            float[] v = new float[s.Dimensions];
+            s.View!.Read(s.FileRows[row], v);
+            return v;
+        }
+        finally
+        {
+            s.Exit();
+        }
     }
 
     /// <summary>Every catalogue id with its first path.</summary>
@@ -558,7 +650,8 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
     public IReadOnlyList<(long Id, string Path)> ListImages()
     {
         Snapshot s = GetSnapshot();
-        return [.. s.Ids.Select((id, i) => (id, s.Paths[i]))];
+        string[] paths = s.Paths;
+        return [.. s.Ids.Select((id, i) => (id, paths[i]))];
     }
 
     /// <summary>The catalogue id of the content of an indexed file, or null.</summary>
@@ -603,6 +696,7 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
     /// <inheritdoc/>
     public void Dispose()
     {
+        SetSnapshot(Snapshot.Empty);
         _connection.Dispose();
     }
 
@@ -618,7 +712,7 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
             {
                 if (ReferenceEquals(_snapshot, Snapshot.Empty))
                 {
-                    Reload();
+                    SetSnapshot(Load());
                 }
 
                 s = _snapshot;
@@ -628,60 +722,240 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         return s;
     }
 
-    private void Reload()
+    /// <summary>Replaces the snapshot; the old one's map closes once the searches on it end.</summary>
+    private void SetSnapshot(Snapshot next)
+    {
+        Snapshot old = _snapshot;
+        _snapshot = next;
+        if (!ReferenceEquals(old, next))
+        {
+            old.View?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The live rows in id order, from the ids file alone (8 bytes a row), and a map of the vectors. Paths, facts and
+    /// copies are read from the catalogue only when something asks for them.
+    /// </summary>
+    private Snapshot Load()
     {
         int dims = Model?.Dimensions ?? 0;
-        if (dims == 0)
+        if (dims == 0 || _files is null || _rows == 0)
         {
-            _snapshot = Snapshot.Empty;
-            return;
+            return Snapshot.Empty;
         }
 
-        using SqliteCommand cmd = _connection.CreateCommand();
-        cmd.CommandText = $"""
-            SELECT i.id, i.vector, (SELECT MIN(f.path) FROM files f WHERE f.hash = i.hash), {MetadataColumns},
-                (SELECT CASE WHEN COUNT(*) > 1 THEN group_concat(f.path, char(10)) END FROM files f WHERE f.hash = i.hash)
-            FROM images i ORDER BY i.id
-            """;
-        var copies = new Dictionary<int, string[]>();
-        var ids = new List<long>();
-        var paths = new List<string>();
-        var vectors = new List<float>();
-        var facts = new FactsBuilder();
-        using (SqliteDataReader r = cmd.ExecuteReader())
+        long[] all = _files.ReadIds(_rows);
+        var live = new List<(long Id, int Row)>((int)Math.Min(_live, int.MaxValue));
+        for (int r = 0; r < all.Length; r++)
         {
+            if (all[r] >= 0)
+            {
+                live.Add((all[r], r));
+            }
+        }
+
+        bool sorted = true;
+        for (int i = 1; i < live.Count && sorted; i++)
+        {
+            sorted = live[i - 1].Id < live[i].Id;
+        }
+
+        if (!sorted)
+        {
+            // Rows replaced in place of old ones come later in the files; the last row of an id is the current one.
+            live = [.. live.GroupBy(x => x.Id).Select(g => g.Last()).OrderBy(x => x.Id)];
+        }
+
+        long[] ids = [.. live.Select(x => x.Id)];
+        int[] rows = [.. live.Select(x => x.Row)];
+        VectorView view = _files.Map(_rows, _codeRows);
+        var snapshot = new Snapshot(ids, rows, view, dims, _centre);
+        snapshot.SetLoaders(() => LoadPaths(snapshot), () => LoadFacts(snapshot));
+        return snapshot;
+    }
+
+    private (string[] Paths, Dictionary<int, string[]> Copies) LoadPaths(Snapshot s)
+    {
+        string[] paths = new string[s.Ids.Length];
+        var copies = new Dictionary<int, string[]>();
+        lock (_lock)
+        {
+            using SqliteCommand cmd = _connection.CreateCommand();
+            cmd.CommandText = "SELECT i.id, f.path FROM files f JOIN images i ON i.hash = f.hash ORDER BY i.id, f.path";
+            using SqliteDataReader r = cmd.ExecuteReader();
+            int row = -1;
+            long current = long.MinValue;
+            List<string>? many = null;
             while (r.Read())
             {
-                if (r.IsDBNull(2))
+                long id = r.GetInt64(0);
+                if (id != current)
                 {
+                    Flush();
+                    current = id;
+                    row = Array.BinarySearch(s.Ids, id);
+                    if (row >= 0)
+                    {
+                        paths[row] = r.GetString(1);
+                    }
+
                     continue;
                 }
 
-                byte[] blob = (byte[])r.GetValue(1);
-                if (blob.Length != dims * sizeof(float))
+                if (row >= 0)
                 {
-                    continue;
+                    many ??= [paths[row]];
+                    many.Add(r.GetString(1));
                 }
+            }
 
-                if (VectorProblem(MemoryMarshal.Cast<byte, float>(blob), dims).Length > 0)
-                {
-                    // Never serve a damaged vector; index --verify reports it and the next index run re-embeds it.
-                    continue;
-                }
+            Flush();
 
-                ids.Add(r.GetInt64(0));
-                paths.Add(r.GetString(2));
-                vectors.AddRange(MemoryMarshal.Cast<byte, float>(blob));
-                facts.Add(ReadMetadata(r, 3));
-                if (!r.IsDBNull(13))
+            void Flush()
+            {
+                if (many is not null)
                 {
                     // Identical copies in several folders: a folder scope must see every one of them.
-                    copies[ids.Count - 1] = r.GetString(13).Split('\n');
+                    copies[row] = [.. many];
+                    many = null;
                 }
             }
         }
 
-        _snapshot = ids.Count == 0 ? new Snapshot([], [], [], dims) : new Snapshot([.. ids], [.. paths], [.. vectors], dims) { Facts = facts.Build(), Copies = copies };
+        for (int i = 0; i < paths.Length; i++)
+        {
+            paths[i] ??= "";
+        }
+
+        return (paths, copies);
+    }
+
+    private PhotoFacts LoadFacts(Snapshot s)
+    {
+        var facts = new FactsBuilder();
+        lock (_lock)
+        {
+            using SqliteCommand cmd = _connection.CreateCommand();
+            cmd.CommandText = $"SELECT id, {MetadataColumns} FROM images ORDER BY id";
+            using SqliteDataReader r = cmd.ExecuteReader();
+            int next = 0;
+            while (r.Read() && next < s.Ids.Length)
+            {
+                long id = r.GetInt64(0);
+                while (next < s.Ids.Length && s.Ids[next] < id)
+                {
+                    facts.Add((null, null)); // a row the catalogue no longer has (the snapshot is older)
+                    next++;
+                }
+
+                if (next < s.Ids.Length && s.Ids[next] == id)
+                {
+                    facts.Add(ReadMetadata(r, 1));
+                    next++;
+                }
+            }
+
+            while (next++ < s.Ids.Length)
+            {
+                facts.Add((null, null));
+            }
+        }
+
+        return facts.Build();
+    }
+
+    /// <summary>Hits with their first paths: from the loaded paths, or one catalogue query for just these rows.</summary>
+    private ImageHit[] HitsOf(Snapshot s, (int Row, float Score)[] best)
+    {
+        if (best.Length == 0)
+        {
+            return [];
+        }
+
+        Dictionary<long, string> paths;
+        if (s.PathsLoaded)
+        {
+            paths = best.ToDictionary(b => s.Ids[b.Row], b => s.Paths[b.Row]);
+        }
+        else
+        {
+            paths = [];
+            lock (_lock)
+            {
+                using SqliteCommand cmd = _connection.CreateCommand();
+                var names = new List<string>();
+                for (int i = 0; i < best.Length; i++)
+                {
+                    names.Add("$i" + i.ToString(CultureInfo.InvariantCulture));
+                    cmd.Parameters.AddWithValue(names[^1], s.Ids[best[i].Row]);
+                }
+
+                cmd.CommandText = $"SELECT i.id, MIN(f.path) FROM images i JOIN files f ON f.hash = i.hash WHERE i.id IN ({string.Join(',', names)}) GROUP BY i.id";
+                using SqliteDataReader r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    paths[r.GetInt64(0)] = r.GetString(1);
+                }
+            }
+        }
+
+        // A row whose catalogue entry is gone (another process removed it since this snapshot) is not a hit.
+        return [.. best.Where(b => paths.TryGetValue(s.Ids[b.Row], out string? p) && p.Length > 0).Select(b => new ImageHit(s.Ids[b.Row], paths[s.Ids[b.Row]], b.Score))];
+    }
+
+    /// <summary>Whether a scored row can be shown: a damaged row (not finite, not unit length) never is.</summary>
+    private static bool IsServable(Snapshot s, int row, float score)
+    {
+        if (!float.IsFinite(score))
+        {
+            return false;
+        }
+
+        float[] v = new float[s.Dimensions];
+        s.View!.Read(s.FileRows[row], v);
+        return VectorProblem(v, s.Dimensions).Length == 0;
+    }
+
+    private static bool[] MaskOf(Snapshot s, IReadOnlySet<long> allowed)
+    {
+        if (allowed is RowSet rs && ReferenceEquals(rs.For, s))
+        {
+            return rs.Mask;
+        }
+
+        bool[] mask = new bool[s.Ids.Length];
+        if (allowed.Count < s.Ids.Length / 8)
+        {
+            foreach (long id in allowed)
+            {
+                int row = Array.BinarySearch(s.Ids, id);
+                if (row >= 0)
+                {
+                    mask[row] = true;
+                }
+            }
+        }
+        else
+        {
+            for (int row = 0; row < mask.Length; row++)
+            {
+                mask[row] = allowed.Contains(s.Ids[row]);
+            }
+        }
+
+        return mask;
+    }
+
+    private static int CountOf(bool[] mask)
+    {
+        int n = 0;
+        foreach (bool b in mask)
+        {
+            n += b ? 1 : 0;
+        }
+
+        return n;
     }
 
     private object? Scalar(string sql)
@@ -733,13 +1007,85 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         return new ModelIdentity(name, int.Parse(dims, CultureInfo.InvariantCulture), fingerprint, files);
     }
 
-    private sealed record Snapshot(long[] Ids, string[] Paths, float[] Vectors, int Dimensions)
+    /// <summary>
+    /// What searches read: the live ids in order, where each lives in the vector files, the map, and, loaded on first
+    /// use, paths, copies and facts.
+    /// </summary>
+    private sealed class Snapshot(long[] ids, int[] fileRows, Vectors.VectorView? view, int dimensions, float[]? centre)
     {
-        public static readonly Snapshot Empty = new([], [], [], 0);
+        public static readonly Snapshot Empty = new([], [], null, 0, null);
 
-        public PhotoFacts Facts { get; init; } = PhotoFacts.Empty;
+        private Lazy<(string[] Paths, Dictionary<int, string[]> Copies)> _paths = new(() => ([], []));
+        private Lazy<PhotoFacts> _facts = new(() => PhotoFacts.Empty);
+
+        public long[] Ids { get; } = ids;
+
+        public int[] FileRows { get; } = fileRows;
+
+        public Vectors.VectorView? View { get; } = view;
+
+        public int Dimensions { get; } = dimensions;
+
+        public float[]? Centre { get; } = centre;
+
+        public string[] Paths => _paths.Value.Paths;
+
+        public bool PathsLoaded => _paths.IsValueCreated;
 
         /// <summary>Every path of the rows whose content has more than one file.</summary>
-        public Dictionary<int, string[]> Copies { get; init; } = [];
+        public Dictionary<int, string[]> Copies => _paths.Value.Copies;
+
+        public PhotoFacts Facts => _facts.Value;
+
+        public void SetLoaders(Func<(string[], Dictionary<int, string[]>)> paths, Func<PhotoFacts> facts)
+        {
+            _paths = new(paths, LazyThreadSafetyMode.ExecutionAndPublication);
+            _facts = new(facts, LazyThreadSafetyMode.ExecutionAndPublication);
+        }
+
+        /// <summary>Holds the map open for a search (false when the snapshot has been replaced and closed).</summary>
+        public bool Enter() => View?.TryEnter() ?? false;
+
+        public void Exit() => View?.Exit();
+
+        /// <summary>Every row as float32, for the optional ITQ codes (memory: 4 bytes a value).</summary>
+        public float[] AllVectors()
+        {
+            float[] all = new float[Ids.Length * Dimensions];
+            for (int r = 0; r < Ids.Length; r++)
+            {
+                View!.Read(FileRows[r], all.AsSpan(r * Dimensions, Dimensions));
+            }
+
+            return all;
+        }
+    }
+
+    /// <summary>The rows a filter allows, as a set of ids and as a mask over the snapshot it was made from.</summary>
+    private sealed class RowSet(Snapshot snapshot, bool[] mask, HashSet<long> ids) : IReadOnlySet<long>
+    {
+        public Snapshot For { get; } = snapshot;
+
+        public bool[] Mask { get; } = mask;
+
+        public int Count => ids.Count;
+
+        public bool Contains(long item) => ids.Contains(item);
+
+        public IEnumerator<long> GetEnumerator() => ids.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        public bool IsProperSubsetOf(IEnumerable<long> other) => ids.IsProperSubsetOf(other);
+
+        public bool IsProperSupersetOf(IEnumerable<long> other) => ids.IsProperSupersetOf(other);
+
+        public bool IsSubsetOf(IEnumerable<long> other) => ids.IsSubsetOf(other);
+
+        public bool IsSupersetOf(IEnumerable<long> other) => ids.IsSupersetOf(other);
+
+        public bool Overlaps(IEnumerable<long> other) => ids.Overlaps(other);
+
+        public bool SetEquals(IEnumerable<long> other) => ids.SetEquals(other);
     }
 }
