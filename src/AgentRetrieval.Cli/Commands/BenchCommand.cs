@@ -25,11 +25,12 @@ internal static class BenchCommand
         var hnswMax = new Option<int>("--hnsw-max-vectors") { Description = "Build USearch HNSW only up to this many vectors (its build is single-threaded and slow).", DefaultValueFactory = _ => 100_000 };
         var images = new Option<string?>("--images") { Description = "Folder of images for the indexing-throughput and agent-turn measurements (default: 48 synthetic photos)." };
         var llm = new Option<string?>("--llm") { Description = "Multimodal LLM folder for the agent-turn measurement." };
-        var filtered = new Option<int>("--filtered") { Description = "Photos in the real catalogue for the filtered-search measurement (0 skips it).", DefaultValueFactory = _ => 100_000 };
+        var indexSizes = new Option<string>("--index-sizes") { Description = "Sizes of the product's own index (catalogue and vector files, vectors of the model's size) for default-mode and filtered search and cold starts of 'search' with the model; 0 skips it.", DefaultValueFactory = _ => "100000,1000000" };
+        var coldStarts = new Option<int>("--cold-starts") { Description = "Fresh 'search' processes per index size.", DefaultValueFactory = _ => 3 };
         var formats = new Option<double>("--formats") { Description = "Also measure decode cost per format (JPEG, HEIC, AVIF, RAW preview) and the embedding cosine to the JPEG, at this many megapixels, on the first four photos of --images; 0 skips it.", DefaultValueFactory = _ => 0 };
         var command = new Command("bench", "Measure search latency, recall and memory for exact, binary-shortlist and HNSW search; indexing throughput; agent turns by stage.")
         {
-            sizes, dims, queries, bits, shortlist, hnswMax, images, llm, filtered, formats,
+            sizes, dims, queries, bits, shortlist, hnswMax, images, llm, indexSizes, coldStarts, formats,
         };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
@@ -63,11 +64,35 @@ internal static class BenchCommand
                 GC.Collect();
             }
 
-            FilteredSearchBench.Result? filteredResult = null;
-            if (result.GetValue(filtered) is > 0 and int fn)
+            var large = new List<LargeIndexBench.Result>();
+            int[] indexCounts;
+            try
             {
-                Ui.Info($"filtered search: a catalogue of {fn:N0} photos, with and without a 10% date filter:");
-                filteredResult = FilteredSearchBench.Run(fn, d, Math.Min(result.GetValue(queries), 50), Ui.Info);
+                indexCounts = [.. result.GetValue(indexSizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture)).Where(x => x > 0)];
+            }
+            catch (FormatException)
+            {
+                throw new SettingsException("--index-sizes takes counts such as 100000,1000000 (0 skips it).");
+            }
+
+            if (indexCounts.Length > 0)
+            {
+                Embeddings.ModelIdentity identity;
+                using (Encoders coldModel = await ModelResolver.LoadEncodersAsync(settings, token))
+                {
+                    identity = coldModel.Identity;
+                }
+
+                // The cold-start processes use the same model and settings as this one.
+                string[] searchArguments = ["search", "a dog running on the beach at sunset", "--json", "--top", "10",
+                    .. settings.Clip.ModelDirectory is { Length: > 0 } m ? (string[])["--model", m] : [], .. settings.Offline ? (string[])["--offline"] : []];
+                foreach (int n in indexCounts)
+                {
+                    token.ThrowIfCancellationRequested();
+                    Ui.Info($"the product's index at {n:N0} photos ({identity.Dimensions} dimensions, model {identity.Key}): default search, a 10% date filter, {result.GetValue(coldStarts)} cold starts:");
+                    large.Add(LargeIndexBench.Run(n, identity, Math.Min(result.GetValue(queries), 50), result.GetValue(coldStarts), searchArguments, Ui.Info));
+                    GC.Collect();
+                }
             }
 
             FormatBench.Result? formatResult = null;
@@ -136,20 +161,34 @@ internal static class BenchCommand
                         note = m.Note,
                     }),
                 }),
-                filtered_search = filteredResult is null ? null : new
+                large_index = large.Select(r => new
                 {
-                    vectors = filteredResult.Vectors,
-                    dimensions = filteredResult.Dimensions,
-                    catalogue_build_seconds = Math.Round(filteredResult.BuildSeconds, 1),
+                    vectors = r.Vectors,
+                    dimensions = r.Dimensions,
+                    build_seconds = Math.Round(r.BuildSeconds, 1),
+                    mode = r.Mode,
+                    p50_ms = Math.Round(r.P50Ms, 3),
+                    p95_ms = Math.Round(r.P95Ms, 3),
+                    recall_at_128 = Math.Round(r.RecallAt128, 4),
                     filter = "one year of ten (date range)",
-                    filtered_matches = filteredResult.FilteredMatches,
-                    exact_unfiltered_p50_ms = Math.Round(filteredResult.ExactP50Ms, 3),
-                    filtered_p50_ms = Math.Round(filteredResult.FilteredP50Ms, 3),
-                    filter_match_p50_ms = Math.Round(filteredResult.MatchP50Ms, 3),
-                    filter_only_listing_p50_ms = Math.Round(filteredResult.ListingP50Ms, 3),
-                    pre_filter_recall_at_128 = Math.Round(filteredResult.FilteredRecallAt128, 4),
-                    post_filter_recall_at_128 = Math.Round(filteredResult.PostFilterRecallAt128, 4),
-                },
+                    filtered_matches = r.FilteredMatches,
+                    filtered_mode = r.FilteredMode,
+                    filtered_p50_ms = Math.Round(r.FilteredP50Ms, 3),
+                    filter_match_p50_ms = Math.Round(r.FilterMatchP50Ms, 3),
+                    filtered_recall_at_128 = Math.Round(r.FilteredRecallAt128, 4),
+                    post_filter_recall_at_128 = Math.Round(r.PostFilterRecallAt128, 4),
+                    filter_only_listing_p50_ms = Math.Round(r.ListingP50Ms, 3),
+                }),
+                cold_start = large.Where(r => r.ColdStarts.Count > 0).Select(r => new
+                {
+                    vectors = r.Vectors,
+                    dimensions = r.Dimensions,
+                    runs = r.ColdStarts.Count,
+                    seconds = Math.Round(r.ColdStarts.Select(c => c.Seconds).Order().ElementAt(r.ColdStarts.Count / 2), 3),
+                    peak_memory_mb = Math.Round(r.ColdStarts.Max(c => c.PeakMemoryMb), 1),
+                    all_seconds = r.ColdStarts.Select(c => Math.Round(c.Seconds, 3)),
+                    parts = r.ColdStarts[r.ColdStarts.Count / 2].Parts,
+                }),
                 formats = formatResult is null ? null : new
                 {
                     megapixels = formatResult.Megapixels,
@@ -187,10 +226,15 @@ internal static class BenchCommand
             }
 
             Ui.Out.Write(table);
-            if (report.filtered_search is { } fs)
+            foreach (var li in report.large_index)
             {
                 Ui.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"filtered search, {fs.vectors:N0} photos, {fs.filter} ({fs.filtered_matches:N0} match): unfiltered p50 {fs.exact_unfiltered_p50_ms} ms; filtered p50 {fs.filtered_p50_ms} ms (of which the filter {fs.filter_match_p50_ms} ms), recall@128 {fs.pre_filter_recall_at_128} (a post-filter would reach {fs.post_filter_recall_at_128}); filter-only listing p50 {fs.filter_only_listing_p50_ms} ms."));
+                    $"index of {li.vectors:N0} photos ({li.dimensions} d): {li.mode} p50 {li.p50_ms} ms, p95 {li.p95_ms} ms, recall@128 {li.recall_at_128}; {li.filter} ({li.filtered_matches:N0} match): {li.filtered_mode} p50 {li.filtered_p50_ms} ms (of which the filter {li.filter_match_p50_ms} ms), recall@128 {li.filtered_recall_at_128} (a post-filter would reach {li.post_filter_recall_at_128}); filter-only listing p50 {li.filter_only_listing_p50_ms} ms."));
+            }
+
+            foreach (var cs in report.cold_start)
+            {
+                Ui.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cold start of 'search' at {cs.vectors:N0} photos: {cs.seconds} s (median of {cs.runs}), peak memory {cs.peak_memory_mb} MB"));
             }
             foreach (var s in report.sizes)
             {

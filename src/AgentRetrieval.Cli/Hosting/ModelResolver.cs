@@ -75,6 +75,7 @@ internal static class ModelResolver
                 PreferCombined = clip.PreferCombined,
                 IntraOpThreads = clip.IntraOpThreads,
                 MaxPixels = clip.MaxPixels,
+                ScaledDecode = clip.ScaledDecode,
             };
         }
 

@@ -119,10 +119,26 @@ public static class ImageLoader
     /// <param name="maxPixels">The largest width × height allowed (decompression-bomb guard).</param>
     /// <returns>The decoded image; the caller disposes it.</returns>
     /// <exception cref="InvalidImageException">Empty, corrupt, truncated, not an image, or too large.</exception>
-    public static Image<Rgb24> LoadRgb(ReadOnlyMemory<byte> data, long maxPixels = DefaultMaxPixels)
+    public static Image<Rgb24> LoadRgb(ReadOnlyMemory<byte> data, long maxPixels = DefaultMaxPixels) => LoadRgb(data, maxPixels, 0);
+
+    /// <summary>
+    /// Decodes an image to 8-bit RGB, upright; a large JPEG is decoded at a reduced scale (1/2, 1/4, 1/8, straight from
+    /// its DCT) when its short side stays at least <paramref name="minShortSide"/> pixels (0: always full size).
+    /// </summary>
+    /// <param name="data">The encoded image.</param>
+    /// <param name="maxPixels">The largest width × height allowed (decompression-bomb guard).</param>
+    /// <param name="minShortSide">The fewest pixels the caller needs along the short side, or 0.</param>
+    /// <returns>The decoded image; the caller disposes it.</returns>
+    /// <exception cref="InvalidImageException">Empty, corrupt, truncated, not an image, or too large.</exception>
+    public static Image<Rgb24> LoadRgb(ReadOnlyMemory<byte> data, long maxPixels, int minShortSide)
     {
         ImageInfo info = Identify(data, out RawImage? raw);
         EnsureWithinLimit(info, maxPixels);
+        if (info.Format == "JPEG" && ScaledJpegDecoder.ScaleFor(info.Width, info.Height, minShortSide) is int scale and > 1)
+        {
+            return ScaledJpegDecoder.Decode(data, info.Width, info.Height, scale);
+        }
+
         if (info.Format is "HEIC" or "HEIF" or "AVIF")
         {
             return HeifDecoder.Decode(data, info.Format);
@@ -131,7 +147,7 @@ public static class ImageLoader
         if (raw is not null)
         {
             // The preview, turned as the RAW file says unless the preview carries its own orientation.
-            Image<Rgb24> preview = LoadRgb(data.Slice(raw.Offset, raw.Length), maxPixels);
+            Image<Rgb24> preview = LoadRgb(data.Slice(raw.Offset, raw.Length), maxPixels, minShortSide);
             if (raw.Orientation != 1 && !raw.PreviewHasOrientation)
             {
                 preview.Metadata.ExifProfile ??= new ExifProfile();

@@ -44,6 +44,8 @@ public sealed partial class EmbeddedImageIndex
 
         Execute(connection, tx, """
             CREATE INDEX IF NOT EXISTS images_taken ON images(taken_local);
+            CREATE INDEX IF NOT EXISTS images_place ON images(place_country, COALESCE(place_city, '')) WHERE place_country IS NOT NULL;
+            CREATE INDEX IF NOT EXISTS images_camera ON images(COALESCE(camera_make, ''), COALESCE(camera_model, '')) WHERE camera_make IS NOT NULL OR camera_model IS NOT NULL;
             CREATE TABLE IF NOT EXISTS ocr_lines (hash TEXT NOT NULL, line INTEGER NOT NULL, text TEXT NOT NULL, confidence REAL NOT NULL, PRIMARY KEY (hash, line));
             CREATE TABLE IF NOT EXISTS descriptions (hash TEXT PRIMARY KEY, model TEXT NOT NULL, record TEXT NOT NULL, text TEXT NOT NULL);
             CREATE VIRTUAL TABLE IF NOT EXISTS names_fts USING fts5(body, tokenize = 'porter unicode61 remove_diacritics 2');
@@ -51,10 +53,20 @@ public sealed partial class EmbeddedImageIndex
             """);
         tx.Commit();
 
-        // An index from before the full-text index gets its names indexed once.
+        // An index from before the full-text index gets its names indexed once (counting a large catalogue costs a
+        // scan, so once it is done the catalogue says so).
+        if (ReadMeta(connection, "names_complete") == "1")
+        {
+            return;
+        }
+
         long images = Convert.ToInt64(ScalarOf(connection, "SELECT COUNT(*) FROM images"), CultureInfo.InvariantCulture);
         long named = Convert.ToInt64(ScalarOf(connection, "SELECT COUNT(*) FROM names_fts"), CultureInfo.InvariantCulture);
-        if (images != named)
+        if (images == named)
+        {
+            WriteMeta(connection, "names_complete", "1");
+        }
+        else
         {
             using SqliteTransaction rebuild = connection.BeginTransaction();
             Execute(connection, rebuild, "DELETE FROM names_fts");
@@ -72,6 +84,7 @@ public sealed partial class EmbeddedImageIndex
 
             RefreshNames(connection, rebuild, hashes);
             rebuild.Commit();
+            WriteMeta(connection, "names_complete", "1");
         }
     }
 
@@ -389,11 +402,23 @@ public sealed partial class EmbeddedImageIndex
         return (page, rows.Count - damaged);
     }
 
-    /// <summary>The date an image was taken (wall-clock), from the in-memory facts.</summary>
+    /// <summary>The date an image was taken (wall-clock): from the in-memory facts once loaded, else from its catalogue row.</summary>
     /// <param name="id">The catalogue id.</param>
     public DateTime? TakenAt(long id)
     {
         Snapshot s = GetSnapshot();
+        if (!s.FactsLoaded)
+        {
+            // A few results of a fresh process need not load the facts of a million photos.
+            lock (_lock)
+            {
+                using SqliteCommand cmd = _connection.CreateCommand();
+                cmd.CommandText = "SELECT taken_local FROM images WHERE id = $id";
+                cmd.Parameters.AddWithValue("$id", id);
+                return cmd.ExecuteScalar() is string t ? DateTime.ParseExact(t, "yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None) : null;
+            }
+        }
+
         int row = Array.BinarySearch(s.Ids, id);
         return row < 0 || s.Facts.Taken.Length != s.Ids.Length || s.Facts.Taken[row] == 0 ? null : new DateTime(s.Facts.Taken[row]);
     }
@@ -480,12 +505,9 @@ public sealed partial class EmbeddedImageIndex
         lock (_lock)
         {
             using SqliteCommand cmd = _connection.CreateCommand();
-            cmd.CommandText = "SELECT DISTINCT place_city, place_country FROM images WHERE place_country IS NOT NULL";
-            using SqliteDataReader r = cmd.ExecuteReader();
-            while (r.Read())
+            foreach ((string code, string cityKey) in DistinctPairs("place_country", "COALESCE(place_city, '')", "place_country IS NOT NULL"))
             {
-                string? city = r.IsDBNull(0) ? null : r.GetString(0);
-                string code = r.GetString(1);
+                string? city = cityKey.Length == 0 ? null : cityKey;
                 Place? located = city is null ? null : gazetteer?.FindCities(city).FirstOrDefault(p => p.CountryCode == code);
                 result.Add(new Place(city, code, CountryNames.NameOf(code), located?.Latitude, located?.Longitude));
             }
@@ -494,18 +516,46 @@ public sealed partial class EmbeddedImageIndex
         return result;
     }
 
+    /// <summary>
+    /// The distinct (first, second) pairs of an indexed pair of expressions, by jumping from one to the next through
+    /// the index (a skip scan): a few lookups per distinct pair instead of a scan of every photo.
+    /// </summary>
+    private List<(string First, string Second)> DistinctPairs(string first, string second, string where)
+    {
+        var pairs = new List<(string, string)>();
+        string? a = null;
+        while (Next(first, $"{where}{(a is null ? "" : $" AND {first} > $a")}", a, null) is { } nextFirst)
+        {
+            a = nextFirst;
+            string? b = null;
+            while (Next(second, $"{where} AND {first} = $a{(b is null ? "" : $" AND {second} > $b")}", a, b) is { } nextSecond)
+            {
+                b = nextSecond;
+                pairs.Add((a, b));
+            }
+        }
+
+        return pairs;
+
+        string? Next(string column, string condition, string? pa, string? pb)
+        {
+            using SqliteCommand cmd = _connection.CreateCommand();
+            cmd.CommandText = $"SELECT {column} FROM images WHERE {condition} ORDER BY {column} LIMIT 1";
+            cmd.Parameters.AddWithValue("$a", (object?)pa ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$b", (object?)pb ?? DBNull.Value);
+            return cmd.ExecuteScalar() as string;
+        }
+    }
+
     /// <summary>Every camera (make, model) that took indexed photos.</summary>
     public IReadOnlyList<CameraModel> Cameras()
     {
         var result = new List<CameraModel>();
         lock (_lock)
         {
-            using SqliteCommand cmd = _connection.CreateCommand();
-            cmd.CommandText = "SELECT DISTINCT camera_make, camera_model FROM images WHERE camera_make IS NOT NULL OR camera_model IS NOT NULL";
-            using SqliteDataReader r = cmd.ExecuteReader();
-            while (r.Read())
+            foreach ((string make, string model) in DistinctPairs("COALESCE(camera_make, '')", "COALESCE(camera_model, '')", "(camera_make IS NOT NULL OR camera_model IS NOT NULL)"))
             {
-                result.Add(new CameraModel(r.IsDBNull(0) ? null : r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1)));
+                result.Add(new CameraModel(make.Length == 0 ? null : make, model.Length == 0 ? null : model));
             }
         }
 

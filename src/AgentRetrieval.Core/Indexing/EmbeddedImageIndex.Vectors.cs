@@ -9,10 +9,10 @@ namespace AgentRetrieval.Indexing;
 public sealed partial class EmbeddedImageIndex
 {
     /// <summary>Rows from which a search scans the binary codes and re-scores a shortlist instead of every vector.</summary>
-    public const int ShortlistFrom = 200_000;
+    public const int ShortlistFrom = 50_000;
 
-    /// <summary>Rows re-scored exactly after the Hamming scan (at least 32 per requested hit).</summary>
-    public const int DefaultShortlist = 4_096;
+    /// <summary>Rows re-scored exactly after the Hamming stages (at least 16 per requested hit).</summary>
+    public const int DefaultShortlist = 2_048;
 
     private VectorFiles? _files;
     private long _rows;      // committed rows in the files (live and dead)

@@ -428,7 +428,7 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
             if (candidates >= ShortlistThreshold && s.View!.CodeRows == s.View.Rows && s.Centre is not null)
             {
                 LastSearchMode = "shortlist";
-                best = VectorSearch.Shortlisted(s.View, s.FileRows, query, s.Centre, want, Math.Max(DefaultShortlist, 32 * top), mask);
+                best = VectorSearch.Shortlisted(s.View, s.FileRows, query, s.Centre, want, Math.Max(DefaultShortlist, 16 * want), mask);
             }
             else
             {
@@ -1036,6 +1036,8 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         public Dictionary<int, string[]> Copies => _paths.Value.Copies;
 
         public PhotoFacts Facts => _facts.Value;
+
+        public bool FactsLoaded => _facts.IsValueCreated;
 
         public void SetLoaders(Func<(string[], Dictionary<int, string[]>)> paths, Func<PhotoFacts> facts)
         {

@@ -132,58 +132,8 @@ public sealed class FolderIndexer
             }
         }
 
-        int embedded = 0, reused = 0, done = 0;
         var failed = new List<string>();
-        var pendingHashes = new HashSet<string>(StringComparer.Ordinal);
-        progress?.Report(new IndexProgress("embed", 0, work.Count, null));
-        for (int start = 0; start < work.Count; start += _options.BatchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            List<FileInfo> batch = work.GetRange(start, Math.Min(_options.BatchSize, work.Count - start));
-            var ready = new List<IndexedFile>();
-            var toEmbed = new List<(IndexedFile File, byte[] Data)>();
-            foreach (FileInfo f in batch)
-            {
-                Candidate? c = Read(f, skipped);
-                if (c is null)
-                {
-                    failed.Add(f.FullName);
-                    continue;
-                }
-
-                if (pendingHashes.Contains(c.Hash) || _index.ContainsHash(c.Hash))
-                {
-                    ready.Add(new IndexedFile(f.FullName, c.Hash, c.Size, c.ModifiedTicks, c.Info, null));
-                    reused++;
-                    continue;
-                }
-
-                pendingHashes.Add(c.Hash);
-                Metadata.PhotoMetadata metadata = Metadata.PhotoMetadataReader.Read(c.Data);
-                toEmbed.Add((new IndexedFile(f.FullName, c.Hash, c.Size, c.ModifiedTicks, c.Info, null, metadata, Geocode(metadata)), c.Data));
-            }
-
-            foreach ((IndexedFile file, float[] vector) in await EmbedAsync(toEmbed, skipped, failed, pendingHashes, cancellationToken))
-            {
-                ready.Add(file with { Vector = vector });
-                embedded++;
-            }
-
-            // Vectors first, so that copies of new content in the same batch refer to a committed image.
-            ready.Sort((a, b) => (a.Vector is null).CompareTo(b.Vector is null));
-            foreach (IndexedFile orphan in ready.Where(r => r.Vector is null && !pendingHashes.Contains(r.Hash) && !_index.ContainsHash(r.Hash)).ToList())
-            {
-                // A copy of content whose embedding just failed: report it like the original instead of committing a dangling entry.
-                ready.Remove(orphan);
-                reused--;
-                failed.Add(orphan.Path);
-                skipped.Add(new SkippedFile(orphan.Path, "same content as a file that could not be embedded"));
-            }
-
-            _index.Commit(ready);
-            done += batch.Count;
-            progress?.Report(new IndexProgress("embed", done, work.Count, batch[^1].FullName));
-        }
+        (int embedded, int reused) = await EmbedAndCommitAsync(work, skipped, failed, progress, cancellationToken);
 
         FillMetadata(progress, cancellationToken);
         progress?.Report(new IndexProgress("clean", 0, 0, null));
@@ -224,6 +174,197 @@ public sealed class FolderIndexer
         };
     }
 
+    /// <summary>
+    /// The pipeline: reader threads (<see cref="IndexingOptions.DecodeThreads"/>) read, hash, identify and, when the
+    /// encoder allows it, decode and preprocess the files; this task embeds them batch by batch; a committer writes
+    /// each batch to the index while the next one is embedded. Bounded queues between the stages give back-pressure.
+    /// </summary>
+    private async Task<(int Embedded, int Reused)> EmbedAndCommitAsync(List<FileInfo> work, List<SkippedFile> skipped, List<string> failed,
+        IProgress<IndexProgress>? progress, CancellationToken cancellationToken)
+    {
+        int embedded = 0, reused = 0, done = 0;
+        var pendingHashes = new HashSet<string>(StringComparer.Ordinal);
+        progress?.Report(new IndexProgress("embed", 0, work.Count, null));
+        if (work.Count == 0)
+        {
+            return (0, 0);
+        }
+
+        var preparation = _encoder.GetService(typeof(Embeddings.IImagePreparation)) as Embeddings.IImagePreparation;
+        int readers = _options.DecodeThreads > 0 ? _options.DecodeThreads : Environment.ProcessorCount;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var prepared = System.Threading.Channels.Channel.CreateBounded<Prepared>(new System.Threading.Channels.BoundedChannelOptions(Math.Max(2 * _options.BatchSize, readers))
+        {
+            SingleReader = true,
+        });
+        var toCommit = System.Threading.Channels.Channel.CreateBounded<(List<IndexedFile> Files, int Count, string Last)>(new System.Threading.Channels.BoundedChannelOptions(1)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+        });
+
+        // Reader threads, in file order as far as the queue goes (order only decides which batch a file lands in).
+        Task reading = Task.Run(async () =>
+        {
+            try
+            {
+                await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = readers, CancellationToken = stop.Token }, async (f, token) =>
+                    await prepared.Writer.WriteAsync(Prepare(f, preparation), token));
+            }
+            finally
+            {
+                prepared.Writer.TryComplete();
+            }
+        }, stop.Token);
+
+        // The committer: one batch at a time, in order, off the embedding path.
+        Task committing = Task.Run(async () =>
+        {
+            await foreach ((List<IndexedFile> files, int count, string last) in toCommit.Reader.ReadAllAsync(CancellationToken.None))
+            {
+                _index.Commit(files);
+                done += count;
+                progress?.Report(new IndexProgress("embed", done, work.Count, last));
+            }
+        }, CancellationToken.None);
+
+        try
+        {
+            var batch = new List<Prepared>(_options.BatchSize);
+            await foreach (Prepared p in prepared.Reader.ReadAllAsync(stop.Token))
+            {
+                batch.Add(p);
+                if (batch.Count == _options.BatchSize)
+                {
+                    (int e, int r) = await EmbedBatchAsync(batch, toCommit.Writer, skipped, failed, pendingHashes, stop.Token);
+                    (embedded, reused) = (embedded + e, reused + r);
+                    batch = new List<Prepared>(_options.BatchSize);
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                (int e, int r) = await EmbedBatchAsync(batch, toCommit.Writer, skipped, failed, pendingHashes, stop.Token);
+                (embedded, reused) = (embedded + e, reused + r);
+            }
+
+            await reading;
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            throw;
+        }
+        finally
+        {
+            // What was embedded is committed even when the run stops (the batch being embedded is dropped).
+            toCommit.Writer.TryComplete();
+            await committing;
+            try
+            {
+                await reading;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        return (embedded, reused);
+    }
+
+    /// <summary>One file read, hashed, identified, its metadata read and its pixels prepared (on a reader thread).</summary>
+    private Prepared Prepare(FileInfo f, Embeddings.IImagePreparation? preparation)
+    {
+        var skipped = new List<SkippedFile>(1);
+        Candidate? c = Read(f, skipped);
+        if (c is null)
+        {
+            return new Prepared(f, null, null, null, skipped[0], Known: false);
+        }
+
+        if (_index.ContainsHash(c.Hash))
+        {
+            return new Prepared(f, c, null, null, null, Known: true); // known content (a move or a copy): nothing to decode
+        }
+
+        Metadata.PhotoMetadata metadata = Metadata.PhotoMetadataReader.Read(c.Data);
+        DataContent content = new(c.Data, "application/octet-stream") { Name = f.FullName };
+        if (preparation is not null)
+        {
+            try
+            {
+                content = preparation.Prepare(content);
+            }
+            catch (InvalidImageException ex)
+            {
+                return new Prepared(f, c, metadata, null, new SkippedFile(f.FullName, Innermost(ex.Message)), Known: false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
+            {
+                return new Prepared(f, c, metadata, null, new SkippedFile(f.FullName, $"the image could not be decoded: {ex.GetType().Name}: {ex.Message}"), Known: false);
+            }
+        }
+
+        return new Prepared(f, c, metadata, content, null, Known: false);
+    }
+
+    /// <summary>Embeds one batch and queues it for the committer.</summary>
+    private async Task<(int Embedded, int Reused)> EmbedBatchAsync(List<Prepared> batch, System.Threading.Channels.ChannelWriter<(List<IndexedFile>, int, string)> toCommit,
+        List<SkippedFile> skipped, List<string> failed, HashSet<string> pendingHashes, CancellationToken cancellationToken)
+    {
+        int embedded = 0, reused = 0;
+        var ready = new List<IndexedFile>();
+        var toEmbed = new List<(IndexedFile File, DataContent Content)>();
+        foreach (Prepared p in batch)
+        {
+            if (p.Candidate is not { } c)
+            {
+                skipped.Add(p.Problem!);
+                failed.Add(p.File.FullName);
+                continue;
+            }
+
+            if (p.Known || pendingHashes.Contains(c.Hash))
+            {
+                ready.Add(new IndexedFile(p.File.FullName, c.Hash, c.Size, c.ModifiedTicks, c.Info, null));
+                reused++;
+                continue;
+            }
+
+            if (p.Problem is not null)
+            {
+                skipped.Add(p.Problem);
+                failed.Add(p.File.FullName);
+                continue;
+            }
+
+            pendingHashes.Add(c.Hash);
+            toEmbed.Add((new IndexedFile(p.File.FullName, c.Hash, c.Size, c.ModifiedTicks, c.Info, null, p.Metadata, Geocode(p.Metadata!)), p.Content!));
+        }
+
+        foreach ((IndexedFile file, float[] vector) in await EmbedAsync(toEmbed, skipped, failed, pendingHashes, cancellationToken))
+        {
+            ready.Add(file with { Vector = vector });
+            embedded++;
+        }
+
+        // Vectors first, so that copies of new content in the same batch refer to a committed image.
+        ready.Sort((a, b) => (a.Vector is null).CompareTo(b.Vector is null));
+        foreach (IndexedFile orphan in ready.Where(r => r.Vector is null && !pendingHashes.Contains(r.Hash) && !_index.ContainsHash(r.Hash)).ToList())
+        {
+            // A copy of content whose embedding just failed: report it like the original instead of committing a dangling entry.
+            ready.Remove(orphan);
+            reused--;
+            failed.Add(orphan.Path);
+            skipped.Add(new SkippedFile(orphan.Path, "same content as a file that could not be embedded"));
+        }
+
+        await toCommit.WriteAsync((ready, batch.Count, batch[^1].File.FullName), cancellationToken);
+        return (embedded, reused);
+    }
+
+    private sealed record Prepared(FileInfo File, Candidate? Candidate, Metadata.PhotoMetadata? Metadata, DataContent? Content, SkippedFile? Problem, bool Known);
+
     private Metadata.Place? Geocode(Metadata.PhotoMetadata m) =>
         m is { Latitude: double lat, Longitude: double lon } && _gazetteer is not null ? _gazetteer.ReverseGeocode(lat, lon) : null;
 
@@ -251,7 +392,7 @@ public sealed class FolderIndexer
     }
 
     private async Task<List<(IndexedFile File, float[] Vector)>> EmbedAsync(
-        List<(IndexedFile File, byte[] Data)> items, List<SkippedFile> skipped, List<string> failed, HashSet<string> pendingHashes, CancellationToken cancellationToken)
+        List<(IndexedFile File, DataContent Content)> items, List<SkippedFile> skipped, List<string> failed, HashSet<string> pendingHashes, CancellationToken cancellationToken)
     {
         var result = new List<(IndexedFile, float[])>();
         if (items.Count == 0)
@@ -261,8 +402,7 @@ public sealed class FolderIndexer
 
         try
         {
-            GeneratedEmbeddings<Embedding<float>> vectors = await _encoder.GenerateAsync(
-                items.Select(i => new DataContent(i.Data, "application/octet-stream") { Name = i.File.Path }), cancellationToken: cancellationToken);
+            GeneratedEmbeddings<Embedding<float>> vectors = await _encoder.GenerateAsync(items.Select(i => i.Content), cancellationToken: cancellationToken);
             for (int i = 0; i < items.Count; i++)
             {
                 result.Add((items[i].File, vectors[i].Vector.ToArray()));
@@ -281,12 +421,11 @@ public sealed class FolderIndexer
             // One bad image fails the whole batch: embed one by one to find it and keep the rest.
         }
 
-        foreach ((IndexedFile file, byte[] data) in items)
+        foreach ((IndexedFile file, DataContent content) in items)
         {
             try
             {
-                GeneratedEmbeddings<Embedding<float>> v = await _encoder.GenerateAsync(
-                    [new DataContent(data, "application/octet-stream") { Name = file.Path }], cancellationToken: cancellationToken);
+                GeneratedEmbeddings<Embedding<float>> v = await _encoder.GenerateAsync([content], cancellationToken: cancellationToken);
                 result.Add((file, v[0].Vector.ToArray()));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

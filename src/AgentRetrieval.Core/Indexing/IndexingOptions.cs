@@ -16,6 +16,13 @@ public sealed class IndexingOptions
     [Range(1, 1024)]
     public int BatchSize { get; set; } = 32;
 
+    /// <summary>
+    /// Threads that read, hash, decode and preprocess images while the model embeds the previous batch (0: one per
+    /// core). Bounded queues between the stages keep memory flat: a slow model holds the readers back.
+    /// </summary>
+    [Range(0, 64)]
+    public int DecodeThreads { get; set; }
+
     /// <summary>The largest width × height decoded (decompression-bomb guard), checked before decoding.</summary>
     [Range(1, long.MaxValue)]
     public long MaxPixels { get; set; } = Imaging.ImageLoader.DefaultMaxPixels;

@@ -1,3 +1,4 @@
+using AgentRetrieval.Embeddings;
 using AgentRetrieval.Imaging;
 using Microsoft.Extensions.AI;
 
@@ -13,8 +14,21 @@ namespace AgentRetrieval.Onnx.Clip;
 /// <param name="batchSize">Images per inference call.</param>
 /// <param name="ownsModel">Whether disposing the generator disposes the model.</param>
 public sealed class ClipImageEmbeddingGenerator(ClipModel model, int batchSize = 16, bool ownsModel = false)
-    : ClipEmbeddingGenerator<DataContent>(model, batchSize, ownsModel)
+    : ClipEmbeddingGenerator<DataContent>(model, batchSize, ownsModel), IImagePreparation
 {
+    /// <inheritdoc/>
+    public DataContent Prepare(DataContent image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        float[] pixels = new float[Model.Preprocessor.TensorLength];
+        Model.Preprocessor.Preprocess(image.Data, pixels);
+        return PreparedImages.Create(pixels, Model.Identity.Fingerprint, image.Name);
+    }
+
+    /// <inheritdoc/>
+    public override object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType == typeof(IImagePreparation) ? this : base.GetService(serviceType, serviceKey);
+
     /// <inheritdoc/>
     protected override async Task<float[][]> EmbedBatchAsync(DataContent[] batch, int offset, CancellationToken cancellationToken)
     {
@@ -24,6 +38,12 @@ public sealed class ClipImageEmbeddingGenerator(ClipModel model, int batchSize =
         {
             try
             {
+                if (PreparedImages.IsPrepared(batch[i]))
+                {
+                    PreparedImages.Pixels(batch[i], Model.Identity.Fingerprint, length).CopyTo(pixels.AsSpan(i * length, length));
+                    return;
+                }
+
                 Model.Preprocessor.Preprocess(batch[i].Data, pixels.AsSpan(i * length, length));
             }
             catch (InvalidImageException ex)

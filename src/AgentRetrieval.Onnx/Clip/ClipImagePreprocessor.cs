@@ -18,13 +18,22 @@ public sealed class ClipImagePreprocessor
     /// <summary>Creates the preprocessor.</summary>
     /// <param name="config">The model's settings.</param>
     /// <param name="maxPixels">The largest decoded image allowed, checked before decoding.</param>
-    public ClipImagePreprocessor(ClipImageProcessorConfig config, long maxPixels = ImageLoader.DefaultMaxPixels)
+    /// <param name="scaledDecode">Decode large JPEGs at a reduced DCT scale (see <see cref="MinDecodeShortSide"/>).</param>
+    public ClipImagePreprocessor(ClipImageProcessorConfig config, long maxPixels = ImageLoader.DefaultMaxPixels, bool scaledDecode = false)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPixels);
         _config = config;
         _maxPixels = maxPixels;
+        int target = config.DoResize ? config.ShortestEdge : Math.Min(config.CropWidth, config.CropHeight);
+        MinDecodeShortSide = scaledDecode ? 2 * Math.Max(target, Math.Min(config.CropWidth, config.CropHeight)) : 0;
     }
+
+    /// <summary>
+    /// With scaled decoding, the fewest pixels a JPEG's short side keeps when decoded at 1/2, 1/4 or 1/8: twice the
+    /// resize target, so that the resize still averages at least 2×2 decoded pixels per output pixel. 0: full decode.
+    /// </summary>
+    public int MinDecodeShortSide { get; }
 
     /// <summary>The crop height, the model input's height.</summary>
     public int Height => _config.CropHeight;
@@ -41,7 +50,7 @@ public sealed class ClipImagePreprocessor
     /// <exception cref="InvalidImageException">The image cannot be decoded or is over the pixel limit.</exception>
     public void Preprocess(ReadOnlyMemory<byte> encoded, Span<float> destination)
     {
-        using Image<Rgb24> image = ImageLoader.LoadRgb(encoded, _maxPixels);
+        using Image<Rgb24> image = ImageLoader.LoadRgb(encoded, _maxPixels, MinDecodeShortSide);
         Preprocess(image, destination);
     }
 

@@ -15,10 +15,11 @@ namespace AgentRetrieval.Onnx.Clip;
 public sealed class ClipModel : IDisposable
 {
     private readonly InferenceSession? _text;
-    private readonly InferenceSession? _vision;
+    // The vision tower loads on first use: a text search never pays for it (start-up time and memory).
+    private readonly Lazy<(InferenceSession Session, string Output)>? _vision;
     private readonly InferenceSession? _combined;
     private readonly string _textOutput;
-    private readonly string _imageOutput;
+    private readonly string? _combinedImageOutput;
 
     // Dynamically quantized graphs choose activation scales over the whole input tensor, so padding and batch
     // companions change the result. For them text is padded to the full length (as the reference ran it) and
@@ -30,34 +31,47 @@ public sealed class ClipModel : IDisposable
         Files = files;
         _dynamicQuantization = options.Variant == "quantized";
         Tokenizer = ClipTokenizer.FromDirectory(files.Directory);
-        Preprocessor = new ClipImagePreprocessor(ClipImageProcessorConfig.Load(Path.Combine(files.Directory, "preprocessor_config.json")), options.MaxPixels);
-        using var sessionOptions = new SessionOptions
+        Preprocessor = new ClipImagePreprocessor(ClipImageProcessorConfig.Load(Path.Combine(files.Directory, "preprocessor_config.json")), options.MaxPixels, options.ScaledDecode);
+        SessionOptions NewSessionOptions() => new()
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             IntraOpNumThreads = options.IntraOpThreads,
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        using SessionOptions sessionOptions = NewSessionOptions();
         try
         {
             if (files.CombinedModel is not null)
             {
                 _combined = Open(files.CombinedModel, sessionOptions);
                 _textOutput = OutputName(_combined, "text_embeds");
-                _imageOutput = OutputName(_combined, "image_embeds");
+                _combinedImageOutput = OutputName(_combined, "image_embeds");
             }
             else
             {
                 _text = Open(files.TextModel!, sessionOptions);
-                _vision = Open(files.VisionModel!, sessionOptions);
                 _textOutput = OutputName(_text, "text_embeds");
-                _imageOutput = OutputName(_vision, "image_embeds");
+                string visionPath = files.VisionModel!;
+                _vision = new(() =>
+                {
+                    using SessionOptions visionOptions = NewSessionOptions();
+                    InferenceSession vision = Open(visionPath, visionOptions);
+                    try
+                    {
+                        return (vision, OutputName(vision, "image_embeds"));
+                    }
+                    catch
+                    {
+                        vision.Dispose();
+                        throw;
+                    }
+                }, LazyThreadSafetyMode.ExecutionAndPublication);
             }
         }
         catch
         {
             _text?.Dispose();
-            _vision?.Dispose();
             _combined?.Dispose();
             throw;
         }
@@ -94,7 +108,7 @@ public sealed class ClipModel : IDisposable
     public InferenceSession TextSession => _text ?? _combined!;
 
     /// <summary>The session that runs images (the vision tower or the combined model).</summary>
-    public InferenceSession VisionSession => _vision ?? _combined!;
+    public InferenceSession VisionSession => _vision?.Value.Session ?? _combined!;
 
     /// <summary>Loads a CLIP model folder.</summary>
     /// <param name="options">Where it is and which variant.</param>
@@ -204,7 +218,7 @@ public sealed class ClipModel : IDisposable
                 }
             }
 
-            return Run(session, inputs, _imageOutput, count, cancellationToken);
+            return Run(session, inputs, _vision?.Value.Output ?? _combinedImageOutput!, count, cancellationToken);
         }
         finally
         {
@@ -240,7 +254,11 @@ public sealed class ClipModel : IDisposable
     public void Dispose()
     {
         _text?.Dispose();
-        _vision?.Dispose();
+        if (_vision is { IsValueCreated: true })
+        {
+            _vision.Value.Session.Dispose();
+        }
+
         _combined?.Dispose();
     }
 

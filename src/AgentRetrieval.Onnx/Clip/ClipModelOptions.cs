@@ -23,6 +23,12 @@ public sealed class ClipModelOptions
     [Range(0, 256)]
     public int IntraOpThreads { get; set; }
 
+    /// <summary>
+    /// Decode large JPEGs at 1/2, 1/4 or 1/8 scale straight from the DCT while their short side stays at least twice
+    /// the model's resize target (measured by <c>agentretrieval bench --ingest</c>: cosine to the full decode).
+    /// </summary>
+    public bool ScaledDecode { get; set; } = true;
+
     /// <summary>The largest image allowed, in pixels, checked before decoding.</summary>
     [Range(1, long.MaxValue)]
     public long MaxPixels { get; set; } = Imaging.ImageLoader.DefaultMaxPixels;

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace AgentRetrieval.Indexing.Vectors;
 
 /// <summary>
@@ -12,28 +15,37 @@ internal static class VectorSearch
 {
     private const int RowsPerPart = 16_384;
 
+    /// <summary>How many rows per shortlisted row the prefix stage passes to the whole-code stage.</summary>
+    private const int WideFactor = 16;
+
     /// <summary>Exact cosine of every (allowed) row.</summary>
     public static (int Row, float Score)[] Exact(VectorView view, int[] fileRows, ReadOnlySpan<float> query, int k, bool[]? mask)
     {
         float[] q = query.ToArray();
-        return Merge(Partitioned(fileRows.Length, (start, end) =>
-        {
-            var top = new TopKeeper(k);
-            float[] scratch = new float[view.Dimensions];
-            for (int r = start; r < end; r++)
-            {
-                if (mask is null || mask[r])
-                {
-                    top.Offer(r, view.Dot(fileRows[r], q, scratch));
-                }
-            }
-
-            return top.Sorted();
-        }), k);
+        return Merge(Partitioned(fileRows.Length, (start, end) => ScanExact(view, fileRows, q, k, mask, start, end)), k);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static (int Row, float Score)[] ScanExact(VectorView view, int[] fileRows, float[] q, int k, bool[]? mask, int start, int end)
+    {
+        var top = new TopKeeper(k);
+        float[] scratch = new float[view.Dimensions];
+        for (int r = start; r < end; r++)
+        {
+            if (mask is null || mask[r])
+            {
+                top.Offer(r, view.Dot(fileRows[r], q, scratch));
+            }
+        }
+
+        return top.Sorted();
+    }
+
+
     /// <summary>
-    /// Hamming scan of the codes, then exact scores for the <paramref name="shortlist"/> nearest codes.
+    /// Three stages, each on fewer rows with more bits: the first 128 bits of every (allowed) code, where memory and
+    /// popcounts are cheapest; the whole code of the <c>16 × shortlist</c> nearest; exact float16 scores of the
+    /// <paramref name="shortlist"/> nearest of those.
     /// </summary>
     public static (int Row, float Score)[] Shortlisted(VectorView view, int[] fileRows, ReadOnlySpan<float> query, ReadOnlySpan<float> centre, int k, int shortlist, bool[]? mask)
     {
@@ -41,57 +53,39 @@ internal static class VectorSearch
         ulong[] q = new ulong[words];
         VectorFiles.Encode(query, centre, q);
         int n = fileRows.Length;
-        ushort[] distances = new ushort[n];
-        const ushort Excluded = ushort.MaxValue;
-        int[][] histograms = Partitioned(n, (start, end) =>
-        {
-            int[] histogram = new int[bits + 1];
-            for (int r = start; r < end; r++)
-            {
-                if (mask is not null && !mask[r])
-                {
-                    distances[r] = Excluded;
-                    continue;
-                }
+        int prefixWords = Math.Min(2, words);
 
-                int d = view.Distance(fileRows[r], q);
-                distances[r] = (ushort)d;
-                histogram[d]++;
-            }
-
-            return histogram;
-        });
-
-        int[] total = new int[bits + 1];
+        // Stage 1: prefix distances of every row, with a histogram per part to find the threshold without sorting.
+        byte[] distances = new byte[n];
+        int[][] histograms = Partitioned(n, (start, end) => ScanPrefix(view, fileRows, q, prefixWords, mask, distances, start, end));
+        int[] total = new int[(prefixWords * 64) + 2];
         foreach (int[] h in histograms)
         {
-            for (int i = 0; i <= bits; i++)
+            for (int i = 0; i < total.Length; i++)
             {
                 total[i] += h[i];
             }
         }
 
-        int candidates = total.Sum();
+        int candidates = n - total[^1]; // the last bucket counts rows the mask excludes
         shortlist = Math.Min(Math.Max(shortlist, k), candidates);
-        int threshold = 0, taken = 0;
-        while (threshold <= bits && taken + total[threshold] < shortlist)
+        int[] wide = Select(distances, total, Math.Min(candidates, WideFactor * shortlist));
+
+        // Stage 2: whole codes of the wide shortlist.
+        ushort[] full = new ushort[wide.Length];
+        int[] fullHistogram = new int[bits + 2];
+        for (int i = 0; i < wide.Length; i++)
         {
-            taken += total[threshold++];
+            int d = view.Distance(fileRows[wide[i]], q);
+            full[i] = (ushort)d;
+            fullHistogram[d]++;
         }
 
-        int[] rows = new int[shortlist];
-        int count = 0, atThreshold = shortlist - taken;
-        for (int r = 0; r < n && count < shortlist; r++)
-        {
-            int d = distances[r];
-            if (d < threshold || (d == threshold && atThreshold-- > 0))
-            {
-                rows[count++] = r;
-            }
-        }
+        int[] rows = [.. Select(full, fullHistogram, shortlist).Select(i => wide[i])];
 
+        // Stage 3: exact scores.
         float[] qf = query.ToArray();
-        return Merge(Partitioned(count, (start, end) =>
+        return Merge(Partitioned(rows.Length, (start, end) =>
         {
             var top = new TopKeeper(k);
             float[] scratch = new float[view.Dimensions];
@@ -101,7 +95,75 @@ internal static class VectorSearch
             }
 
             return top.Sorted();
-        }, minimumPerPart: 2_048), k);
+        }, minimumPerPart: 1_024), k);
+    }
+
+    /// <summary>The rows of the <paramref name="count"/> smallest distances (ties by row), from the distances' histogram.</summary>
+    private static int[] Select<T>(T[] distances, int[] histogram, int count)
+        where T : struct, IBinaryInteger<T>
+    {
+        int threshold = 0, taken = 0;
+        while (threshold < histogram.Length - 1 && taken + histogram[threshold] < count)
+        {
+            taken += histogram[threshold++];
+        }
+
+        int[] rows = new int[count];
+        int found = 0, atThreshold = count - taken;
+        for (int r = 0; r < distances.Length && found < count; r++)
+        {
+            int d = int.CreateTruncating(distances[r]);
+            if (d < threshold || (d == threshold && atThreshold-- > 0))
+            {
+                rows[found++] = r;
+            }
+        }
+
+        return rows;
+    }
+
+    // The scans run once in a fresh process: compiled optimised at once rather than through the unoptimised first tier.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe int[] ScanPrefix(VectorView view, int[] fileRows, ulong[] q, int prefixWords, bool[]? mask, byte[] distances, int start, int end)
+    {
+        // Four interleaved histograms: consecutive rows with the same distance do not wait on each other's increment.
+        int buckets = (prefixWords * 64) + 2, excluded = buckets - 1;
+        int[] histograms = new int[4 * buckets];
+        int words = q.Length;
+        ulong* codes = view.CodesPointer;
+        ulong q0 = q[0], q1 = prefixWords > 1 ? q[1] : 0;
+        fixed (int* h = histograms)
+        fixed (byte* dist = distances)
+        fixed (int* rowsOf = fileRows)
+        {
+            for (int r = start; r < end; r++)
+            {
+                int d;
+                if (mask is not null && !mask[r])
+                {
+                    d = excluded;
+                }
+                else
+                {
+                    ulong* c = codes + ((long)rowsOf[r] * words);
+                    d = BitOperations.PopCount(c[0] ^ q0) + (prefixWords > 1 ? BitOperations.PopCount(c[1] ^ q1) : 0);
+                }
+
+                dist[r] = (byte)d;
+                h[((r & 3) * buckets) + d]++;
+            }
+        }
+
+        int[] histogram = new int[buckets];
+        for (int i = 0; i < 4; i++)
+        {
+            for (int b = 0; b < buckets; b++)
+            {
+                histogram[b] += histograms[(i * buckets) + b];
+            }
+        }
+
+        return histogram;
     }
 
     private static T[] Partitioned<T>(int n, Func<int, int, T> work, int minimumPerPart = RowsPerPart)

@@ -64,12 +64,11 @@ internal sealed unsafe class VectorView : IDisposable
     public void Read(long row, Span<float> destination) => TensorPrimitives.ConvertToSingle(Row(row), destination);
 
     /// <summary>The cosine of one row with a unit query (<paramref name="scratch"/> holds at least a row).</summary>
-    public float Dot(long row, ReadOnlySpan<float> query, Span<float> scratch)
-    {
-        Span<float> buffer = scratch[..Dimensions];
-        TensorPrimitives.ConvertToSingle(Row(row), buffer);
-        return TensorPrimitives.Dot(buffer, query);
-    }
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public float Dot(long row, ReadOnlySpan<float> query, Span<float> scratch) => HalfDot.Dot(Row(row), query);
+
+    /// <summary>The first code's first word (the codes are <see cref="CodeWords"/> words apart); for scans.</summary>
+    internal ulong* CodesPointer => (ulong*)_codes!.Pointer;
 
     /// <summary>The code of one row.</summary>
     public ReadOnlySpan<ulong> Code(long row)
@@ -79,6 +78,7 @@ internal sealed unsafe class VectorView : IDisposable
     }
 
     /// <summary>Hamming distance between the code of a row and a query code.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int Distance(long row, ReadOnlySpan<ulong> query)
     {
         ulong* c = (ulong*)(_codes!.Pointer + (row * CodeWords * 8L));
