@@ -15,6 +15,8 @@ namespace AgentRetrieval.Cli.Commands;
 /// <summary><c>agentretrieval bench</c>: speed and memory, measured on this machine.</summary>
 internal static class BenchCommand
 {
+    private static readonly string[] s_shapes = ["clip-b32-shape", "siglip-b16-shape"];
+
     public static Command Create()
     {
         var sizes = new Option<string>("--sizes") { Description = "Vector counts to benchmark.", DefaultValueFactory = _ => "10000,100000,1000000" };
@@ -26,11 +28,16 @@ internal static class BenchCommand
         var images = new Option<string?>("--images") { Description = "Folder of images for the indexing-throughput and agent-turn measurements (default: 48 synthetic photos)." };
         var llm = new Option<string?>("--llm") { Description = "Multimodal LLM folder for the agent-turn measurement." };
         var indexSizes = new Option<string>("--index-sizes") { Description = "Sizes of the product's own index (catalogue and vector files, vectors of the model's size) for default-mode and filtered search and cold starts of 'search' with the model; 0 skips it.", DefaultValueFactory = _ => "100000,1000000" };
+        var ingest = new Option<string?>("--ingest") { Description = "Model folders (comma-separated) for the indexing-throughput measurement on camera-size JPEGs: decode, preprocess, model, whole pipeline, and scaled-decode cosines." };
+        var ingestShapes = new Option<string?>("--ingest-shapes") { Description = "A fixtures folder holding clip-b32-shape and siglip-b16-shape and make_shape_weights.py: runnable copies are made in a temporary folder and measured like --ingest." };
+        var ingestJudge = new Option<string?>("--ingest-judge") { Description = "The model whose embeddings judge scaled decoding in --ingest (default: --model; a shape fixture's embeddings mean nothing)." };
+        var ingestMegapixels = new Option<double>("--ingest-megapixels") { Description = "Size of the generated JPEGs for --ingest.", DefaultValueFactory = _ => 12 };
+        var ingestImages = new Option<int>("--ingest-images") { Description = "How many JPEGs for --ingest (the first ones are the --images photos upscaled, the rest synthetic).", DefaultValueFactory = _ => 48 };
         var coldStarts = new Option<int>("--cold-starts") { Description = "Fresh 'search' processes per index size.", DefaultValueFactory = _ => 3 };
         var formats = new Option<double>("--formats") { Description = "Also measure decode cost per format (JPEG, HEIC, AVIF, RAW preview) and the embedding cosine to the JPEG, at this many megapixels, on the first four photos of --images; 0 skips it.", DefaultValueFactory = _ => 0 };
         var command = new Command("bench", "Measure search latency, recall and memory for exact, binary-shortlist and HNSW search; indexing throughput; agent turns by stage.")
         {
-            sizes, dims, queries, bits, shortlist, hnswMax, images, llm, indexSizes, coldStarts, formats,
+            sizes, dims, queries, bits, shortlist, hnswMax, images, llm, indexSizes, coldStarts, formats, ingest, ingestShapes, ingestJudge, ingestMegapixels, ingestImages,
         };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
@@ -92,6 +99,35 @@ internal static class BenchCommand
                     Ui.Info($"the product's index at {n:N0} photos ({identity.Dimensions} dimensions, model {identity.Key}): default search, a 10% date filter, {result.GetValue(coldStarts)} cold starts:");
                     large.Add(LargeIndexBench.Run(n, identity, Math.Min(result.GetValue(queries), 50), result.GetValue(coldStarts), searchArguments, Ui.Info));
                     GC.Collect();
+                }
+            }
+
+            var ingestResults = new List<IngestBench.Result>();
+            var ingestModels = (result.GetValue(ingest) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m => (Folder: m, Temporary: false)).ToList();
+            if (result.GetValue(ingestShapes) is { } shapes)
+            {
+                foreach (string shape in s_shapes)
+                {
+                    ingestModels.Add((ShapeWeights.MakeRunnable(shapes, shape, Ui.Info), true));
+                }
+            }
+
+            string[] ingestPhotos = result.GetValue(images) is { } photoFolder && Directory.Exists(photoFolder)
+                ? [.. Directory.GetFiles(photoFolder).Where(f => Imaging.ImageLoader.SupportedExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).Take(result.GetValue(ingestImages) / 2)]
+                : [];
+            foreach ((string modelFolder, bool temporary) in ingestModels)
+            {
+                try
+                {
+                    Ui.Info($"indexing {result.GetValue(ingestImages)} JPEGs of {result.GetValue(ingestMegapixels)} MP with {modelFolder}:");
+                    ingestResults.Add(IngestBench.Run(modelFolder, result.GetValue(ingestJudge) ?? (settings.Clip.ModelDirectory is { Length: > 0 } judge ? judge : null), result.GetValue(ingestMegapixels), result.GetValue(ingestImages), ingestPhotos, settings.Indexing, settings.ClipBatches.ImageBatchSize, Ui.Info, token));
+                }
+                finally
+                {
+                    if (temporary)
+                    {
+                        Directory.Delete(modelFolder, recursive: true);
+                    }
                 }
             }
 
@@ -198,6 +234,23 @@ internal static class BenchCommand
                     cosine_to_jpeg = formatResult.CosineToJpeg.ToDictionary(kv => kv.Key, kv => new { min = kv.Value.Min, mean = kv.Value.Mean }),
                     note = formatResult.Note,
                 },
+                ingest = ingestResults.Select(r => new
+                {
+                    model = r.Model,
+                    megapixels = r.Megapixels,
+                    images = r.Images,
+                    decode_images_per_second = Math.Round(r.DecodeImagesPerSecond, 1),
+                    full_size_decode_images_per_second = Math.Round(r.FullDecodeImagesPerSecond, 1),
+                    preprocess_images_per_second = Math.Round(r.PreprocessImagesPerSecond, 1),
+                    decode_and_preprocess_images_per_second = Math.Round(r.PrepareImagesPerSecond, 1),
+                    model_images_per_second = Math.Round(r.ModelImagesPerSecond, 1),
+                    pipeline_images_per_second = Math.Round(r.PipelineImagesPerSecond, 1),
+                    pipeline_efficiency = Math.Round(r.PipelineEfficiency, 3),
+                    images_per_hour = Math.Round(r.PipelineImagesPerSecond * 3600),
+                    scaled_decode = r.ScaledDecode,
+                    scaled_decode_cosine = new { model = r.CosineModel, min = Math.Round(r.ScaledCosineMin, 5), mean = Math.Round(r.ScaledCosineMean, 5), photos = r.CosinePhotos },
+                    scaled_decode_pixel_difference = new { mean = Math.Round(r.PixelMadMean, 5), max = Math.Round(r.PixelMadMax, 5) },
+                }),
                 indexing,
                 agent_turn = agentTurn,
                 total_seconds = Math.Round(total.Elapsed.TotalSeconds, 1),
@@ -230,6 +283,12 @@ internal static class BenchCommand
             {
                 Ui.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"index of {li.vectors:N0} photos ({li.dimensions} d): {li.mode} p50 {li.p50_ms} ms, p95 {li.p95_ms} ms, recall@128 {li.recall_at_128}; {li.filter} ({li.filtered_matches:N0} match): {li.filtered_mode} p50 {li.filtered_p50_ms} ms (of which the filter {li.filter_match_p50_ms} ms), recall@128 {li.filtered_recall_at_128} (a post-filter would reach {li.post_filter_recall_at_128}); filter-only listing p50 {li.filter_only_listing_p50_ms} ms."));
+            }
+
+            foreach (var ig in report.ingest)
+            {
+                Ui.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"indexing {ig.megapixels} MP JPEGs with {ig.model}: decode {ig.decode_images_per_second}/s (full size {ig.full_size_decode_images_per_second}/s), preprocess {ig.preprocess_images_per_second}/s, model {ig.model_images_per_second}/s, pipeline {ig.pipeline_images_per_second}/s (efficiency {ig.pipeline_efficiency}); scaled decode cosine min {ig.scaled_decode_cosine.min}, mean {ig.scaled_decode_cosine.mean}"));
             }
 
             foreach (var cs in report.cold_start)

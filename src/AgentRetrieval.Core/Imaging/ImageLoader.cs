@@ -121,6 +121,15 @@ public static class ImageLoader
     /// <exception cref="InvalidImageException">Empty, corrupt, truncated, not an image, or too large.</exception>
     public static Image<Rgb24> LoadRgb(ReadOnlyMemory<byte> data, long maxPixels = DefaultMaxPixels) => LoadRgb(data, maxPixels, 0);
 
+    /// <summary>The scale (1, 2, 4 or 8) at which <see cref="LoadRgb(ReadOnlyMemory{byte}, long, int)"/> decodes an image for this floor.</summary>
+    /// <param name="info">The image's header.</param>
+    /// <param name="minShortSide">The fewest pixels needed along the short side (0: full size).</param>
+    public static int DecodeScaleFor(ImageInfo info, int minShortSide)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return info.Format == "JPEG" ? ScaledJpegDecoder.ScaleFor(info.Width, info.Height, minShortSide) : 1;
+    }
+
     /// <summary>
     /// Decodes an image to 8-bit RGB, upright; a large JPEG is decoded at a reduced scale (1/2, 1/4, 1/8, straight from
     /// its DCT) when its short side stays at least <paramref name="minShortSide"/> pixels (0: always full size).
@@ -134,7 +143,7 @@ public static class ImageLoader
     {
         ImageInfo info = Identify(data, out RawImage? raw);
         EnsureWithinLimit(info, maxPixels);
-        if (info.Format == "JPEG" && ScaledJpegDecoder.ScaleFor(info.Width, info.Height, minShortSide) is int scale and > 1)
+        if (DecodeScaleFor(info, minShortSide) is int scale and > 1)
         {
             return ScaledJpegDecoder.Decode(data, info.Width, info.Height, scale);
         }

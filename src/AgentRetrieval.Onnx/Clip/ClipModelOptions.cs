@@ -29,6 +29,12 @@ public sealed class ClipModelOptions
     /// </summary>
     public bool ScaledDecode { get; set; } = true;
 
+    /// <summary>
+    /// Load only the vision tower and the image preprocessing: no tokenizer, no text tower (for measuring indexing with
+    /// a graph whose text side this runtime does not read). Text cannot be encoded.
+    /// </summary>
+    public bool VisionOnly { get; set; }
+
     /// <summary>The largest image allowed, in pixels, checked before decoding.</summary>
     [Range(1, long.MaxValue)]
     public long MaxPixels { get; set; } = Imaging.ImageLoader.DefaultMaxPixels;

@@ -32,6 +32,58 @@ public sealed class ClipImagePreprocessorTests
     }
 
     [Theory]
+    [InlineData("australia.jpg", 1)]
+    [InlineData("city-1280.jpg", 1)]
+    [InlineData("landscape.jpg", 2)]
+    public void Preprocess_ScaledDecode_ReferencePixelsWithinTheSameTolerance(string file, int scale)
+    {
+        // With scaled decoding on, a JPEG whose short side stays at least twice the resize target is decoded at 1/2,
+        // 1/4 or 1/8 from the DCT; the pixels must stay as close to the reference as the full-size path is required to.
+        var config = ClipImageProcessorConfig.Load(Path.Combine(SharedFixtures.ClipTiny, "preprocessor_config.json"));
+        var preprocessor = new ClipImagePreprocessor(config, scaledDecode: true);
+        Assert.Equal(448, preprocessor.MinDecodeShortSide);
+        byte[] data = File.ReadAllBytes(Path.Combine(SharedFixtures.ClipTiny, "images", file));
+        ImageInfo info = ImageLoader.Identify(data);
+        Assert.Equal(scale, ImageLoader.DecodeScaleFor(info, preprocessor.MinDecodeShortSide));
+
+        float[] expected = ReferenceData.ReadF32(Path.Combine(SharedFixtures.ClipTiny, "images", file + ".pixel_values.f32"));
+        float[] actual = new float[preprocessor.TensorLength];
+        preprocessor.Preprocess(data, actual);
+
+        double mad = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Average();
+        Assert.True(mad <= 0.02, $"{file}: mean absolute difference {mad:0.00000} (decoded at 1/{scale})");
+    }
+
+    [Theory]
+    [InlineData(4000, 3000, 448, 4)]
+    [InlineData(4000, 3000, 0, 1)]
+    [InlineData(1600, 1068, 448, 2)]
+    [InlineData(800, 600, 448, 1)]
+    [InlineData(12000, 9000, 448, 8)]
+    public void ScaleFor_KeepsTheShortSideAtLeastTheFloor(int width, int height, int floor, int expected)
+    {
+        Assert.Equal(expected, ImageLoader.DecodeScaleFor(new ImageInfo("JPEG", width, height, null), floor));
+    }
+
+    [Fact]
+    public void LoadRgb_ScaledJpegWithOrientation_ComesOutUpright()
+    {
+        // A 1200×900 landscape JPEG whose EXIF says "rotate 90°": upright it is portrait, at any decode scale.
+        using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(1200, 900);
+        image.Metadata.ExifProfile = new SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifProfile();
+        image.Metadata.ExifProfile.SetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.Orientation, (ushort)6);
+        using var stream = new MemoryStream();
+        SixLabors.ImageSharp.ImageExtensions.SaveAsJpeg(image, stream);
+        byte[] data = stream.ToArray();
+
+        using var full = ImageLoader.LoadRgb(data);
+        using var scaled = ImageLoader.LoadRgb(data, ImageLoader.DefaultMaxPixels, 200);
+
+        Assert.Equal((900, 1200), (full.Width, full.Height));
+        Assert.Equal((225, 300), (scaled.Width, scaled.Height)); // 1/4 scale, turned
+    }
+
+    [Theory]
     [InlineData(1300, 876, 332, 224)]
     [InlineData(640, 120, 1194, 224)]
     [InlineData(13, 9, 323, 224)]

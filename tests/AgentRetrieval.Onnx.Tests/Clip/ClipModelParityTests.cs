@@ -9,7 +9,8 @@ public abstract class ClipModelParityTests
 {
     protected abstract bool PreferCombined { get; }
 
-    private ClipModel LoadModel() => ClipModel.Load(new ClipModelOptions { ModelDirectory = SharedFixtures.ClipTiny, PreferCombined = PreferCombined });
+    // The reference path: full-size decoding (scaled JPEG decoding is measured against it in ClipImagePreprocessorTests).
+    private ClipModel LoadModel() => ClipModel.Load(new ClipModelOptions { ModelDirectory = SharedFixtures.ClipTiny, PreferCombined = PreferCombined, ScaledDecode = false });
 
     [Fact]
     public async Task GenerateAsync_ReferenceTexts_CosineAtLeast0_99999()
