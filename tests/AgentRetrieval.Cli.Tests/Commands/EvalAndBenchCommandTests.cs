@@ -57,6 +57,7 @@ public sealed class EvalAndBenchCommandTests
 
         (int code, string stdout, string stderr) = await new CliRunner(home.Path).RunAsync(
             "bench", "--sizes", "2000", "--queries", "5", "--bits", "64", "--shortlist", "500", "--json",
+            "--index-sizes", "60000", "--cold-starts", "1", "--ingest", SharedFixtures.ClipTiny, "--ingest-images", "4", "--ingest-megapixels", "2",
             "--images", Path.Combine(SharedFixtures.Data, "demo-gallery"), "--model", SharedFixtures.ClipTiny);
 
         Assert.True(code == 0, stderr);
@@ -70,6 +71,28 @@ public sealed class EvalAndBenchCommandTests
         Assert.True(doc.RootElement.GetProperty("machine").GetProperty("memory_bandwidth_gbps").GetDouble() > 0);
         Assert.True(doc.RootElement.GetProperty("indexing").GetProperty("images_per_second").GetDouble() > 0);
         Assert.True(doc.RootElement.GetProperty("agent_turn").GetProperty("mean_ms_by_stage").GetProperty("retrieve").GetDouble() > 0);
+
+        // The product's own index: past 50,000 photos the default search is the shortlist, measured against exact search.
+        JsonElement large = doc.RootElement.GetProperty("large_index")[0];
+        Assert.Equal(60000, large.GetProperty("vectors").GetInt32());
+        Assert.Equal("shortlist", large.GetProperty("mode").GetString());
+        Assert.InRange(large.GetProperty("recall_at_128").GetDouble(), 0.05, 1.0);
+        Assert.InRange(large.GetProperty("filtered_matches").GetInt32(), 3000, 9000); // one year of ten
+        JsonElement cold = doc.RootElement.GetProperty("cold_start")[0];
+        Assert.True(cold.GetProperty("seconds").GetDouble() > 0);
+        Assert.True(cold.GetProperty("peak_memory_mb").GetDouble() > 0);
+        Assert.True(cold.GetProperty("parts").GetProperty("model_load_ms").GetDouble() >= 0);
+
+        // Indexing camera-size JPEGs: every stage measured, the pipeline against its ideal, and what scaled decoding changes.
+        JsonElement ingest = doc.RootElement.GetProperty("ingest")[0];
+        Assert.Equal(4, ingest.GetProperty("images").GetInt32());
+        foreach (string rate in (string[])["decode_images_per_second", "model_images_per_second", "pipeline_images_per_second", "pipeline_efficiency"])
+        {
+            Assert.True(ingest.GetProperty(rate).GetDouble() > 0, rate);
+        }
+
+        Assert.True(ingest.GetProperty("scaled_decode").GetBoolean());
+        Assert.InRange(ingest.GetProperty("scaled_decode_pixel_difference").GetProperty("mean").GetDouble(), 0, 0.02);
     }
 
     [Fact]
