@@ -62,7 +62,7 @@ public sealed partial class EmbeddedImageIndex
             if (tx is null)
             {
                 _files = VectorFiles.OpenOrCreate(Directory, Generation(), dims);
-                return;
+                return; // read-only: served as committed, repaired by the next writer
             }
 
             if (ReadMeta(_connection, "vectors_generation") is null)
@@ -90,6 +90,20 @@ public sealed partial class EmbeddedImageIndex
         if (_centre is null && _live >= VectorFiles.CodesFrom)
         {
             MakeCodes(); // a migrated index, or one whose codes were lost
+        }
+    }
+
+    /// <summary>
+    /// Inside a write transaction (the catalogue's write lock is held): takes the counts, centre and generation as
+    /// committed, since another process (a folder watcher in <c>serve</c>, an <c>index</c> run) may have written since.
+    /// </summary>
+    private void RefreshVectorState()
+    {
+        ReadVectorMeta();
+        int generation = Generation();
+        if (_files is null || _files.Generation != generation)
+        {
+            _files = VectorFiles.OpenOrCreate(Directory, generation, Model!.Dimensions);
         }
     }
 
@@ -275,19 +289,19 @@ public sealed partial class EmbeddedImageIndex
     /// Appends a batch's vectors (inside the catalogue transaction that adds their rows, before it commits) and records
     /// the new counts in it. Returns the rows that the batch replaces, to be marked dead after the commit.
     /// </summary>
-    private List<long> AppendVectors(SqliteTransaction tx, List<(long Id, float[] Vector, bool Replaces)> added)
+    private (List<long> Replaced, long Rows, long Live, long CodeRows) AppendVectors(SqliteTransaction tx, List<(long Id, float[] Vector, bool Replaces)> added)
     {
+        RefreshVectorState();
         if (added.Count == 0)
         {
-            return [];
+            return ([], _rows, _live, _codeRows);
         }
 
-        _files ??= VectorFiles.OpenOrCreate(Directory, Generation(), Model!.Dimensions);
         List<long> replaced = [];
         if (added.Any(a => a.Replaces))
         {
             var ids = added.Where(a => a.Replaces).Select(a => a.Id).ToHashSet();
-            long[] existing = _files.ReadIds(_rows);
+            long[] existing = _files!.ReadIds(_rows);
             for (long r = 0; r < existing.Length; r++)
             {
                 if (ids.Contains(existing[r]))
@@ -297,12 +311,12 @@ public sealed partial class EmbeddedImageIndex
             }
         }
 
-        _files.Append(_rows, [.. added.Select(a => (a.Id, a.Vector))], _centre, _codeRows);
+        _files!.Append(_rows, [.. added.Select(a => (a.Id, a.Vector))], _centre, _codeRows);
         long rows = _rows + added.Count;
         long live = _live + added.Count - replaced.Count;
         long codeRows = _centre is null ? 0 : rows;
         WriteVectorMeta(tx, rows, live, codeRows, null);
-        return replaced;
+        return (replaced, rows, live, codeRows);
     }
 
     /// <summary>After a commit: the new counts hold, replaced rows are marked dead, codes are made once there are enough rows.</summary>
@@ -319,12 +333,19 @@ public sealed partial class EmbeddedImageIndex
     /// <summary>The first time the index is large enough: a centre from its vectors, and the codes of every row.</summary>
     private void MakeCodes()
     {
+        // Under the write lock: no other process appends while the codes of every row are written.
+        using SqliteTransaction tx = _connection.BeginTransaction(deferred: false);
+        RefreshVectorState();
+        if (_centre is not null)
+        {
+            return; // another process made them
+        }
+
         long[] ids = _files!.ReadIds(_rows);
         using VectorView view = _files.Map(_rows, 0);
         long[] live = [.. Enumerable.Range(0, ids.Length).Where(r => ids[r] >= 0).Select(r => (long)r)];
         float[] centre = VectorFiles.Centre(view, live);
         _files.WriteAllCodes(view, centre);
-        using SqliteTransaction tx = _connection.BeginTransaction();
         WriteVectorMeta(tx, _rows, _live, _rows, centre);
         tx.Commit();
         (_codeRows, _centre) = (_rows, centre);
@@ -363,6 +384,10 @@ public sealed partial class EmbeddedImageIndex
             return;
         }
 
+        // Under the write lock, with the counts as committed: no other process appends to the old generation meanwhile.
+        using SqliteTransaction tx = _connection.BeginTransaction(deferred: false);
+        RefreshVectorState();
+
         long[] ids = _files.ReadIds(_rows);
         int next = _files.Generation + 1;
         var target = VectorFiles.OpenOrCreate(Directory, next, _files.Dimensions);
@@ -384,7 +409,6 @@ public sealed partial class EmbeddedImageIndex
                 written += batch.Count;
             }
 
-            using SqliteTransaction tx = _connection.BeginTransaction();
             WriteVectorMeta(tx, written, written, centre is null ? 0 : written, centre, next);
             if (centre is null)
             {
@@ -408,6 +432,7 @@ public sealed partial class EmbeddedImageIndex
     /// </summary>
     private void RemoveVectors(SqliteTransaction tx, IReadOnlyCollection<long> ids)
     {
+        RefreshVectorState();
         List<long> rows = RowsOf(ids);
         long live = _live - rows.Count;
         if (_files is not null)

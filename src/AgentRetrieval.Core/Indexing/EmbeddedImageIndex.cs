@@ -311,11 +311,9 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
             }
 
             RefreshNames(tx, files.Select(f => f.Hash));
-            long rowsBefore = _rows;
-            List<long> replaced = AppendVectors(tx, added);
-            long live = _live + added.Count - replaced.Count;
+            (List<long> replaced, long rows, long live, long codeRows) = AppendVectors(tx, added);
             tx.Commit();
-            AfterVectorCommit(rowsBefore + added.Count, live, _centre is null ? 0 : rowsBefore + added.Count, replaced);
+            AfterVectorCommit(rows, live, codeRows, replaced);
             SetSnapshot(Snapshot.Empty); // reloaded lazily
         }
     }
@@ -740,12 +738,18 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
     private Snapshot Load()
     {
         int dims = Model?.Dimensions ?? 0;
-        if (dims == 0 || _files is null || _rows == 0)
+        if (dims == 0 || _files is null)
         {
             return Snapshot.Empty;
         }
 
-        long[] all = _files.ReadIds(_rows);
+        RefreshVectorState(); // another process may have added rows or switched to a compacted generation
+        if (_rows == 0)
+        {
+            return Snapshot.Empty;
+        }
+
+        long[] all = _files!.ReadIds(_rows);
         var live = new List<(long Id, int Row)>((int)Math.Min(_live, int.MaxValue));
         for (int r = 0; r < all.Length; r++)
         {

@@ -203,6 +203,32 @@ public sealed class VectorFilesTests
         Assert.Empty(reopened.Notes);
     }
 
+    [Fact]
+    public void Commit_TwoWritersOnOneFolder_NeitherOverwritesTheOther()
+    {
+        // Two handles on one index behave like two processes (a watcher in 'serve' and an 'index' run): each appends
+        // where the catalogue says the files end, not where its own last commit left them.
+        using var dir = new TempDirectory();
+        float[][] vectors = Clustered(40, seed: 9);
+        using EmbeddedImageIndex a = Build(dir.Path, vectors[..10], batch: 10);
+        using EmbeddedImageIndex b = EmbeddedImageIndex.Open(dir.Path);
+        Assert.Equal(10, b.Count);
+        a.Commit([.. Enumerable.Range(10, 10).Select(i => File(i, vectors[i]))]);
+        b.Commit([.. Enumerable.Range(20, 10).Select(i => File(i, vectors[i]))]);
+        a.RemoveFiles(["/p/0.jpg"]);
+        b.Commit([.. Enumerable.Range(30, 10).Select(i => File(i, vectors[i]))]);
+
+        Assert.Equal(39, a.Count);
+        Assert.Equal(39, b.Count);
+        using EmbeddedImageIndex reopened = EmbeddedImageIndex.Open(dir.Path);
+        Assert.Empty(reopened.Notes);
+        Assert.Equal(39, reopened.Count);
+        foreach (int i in (int[])[5, 15, 25, 35])
+        {
+            Assert.Equal($"/p/{i}.jpg", reopened.Search(vectors[i], s_model, 1)[0].Path);
+        }
+    }
+
     private static EmbeddedImageIndex Build(string dir, float[][] vectors, int batch)
     {
         EmbeddedImageIndex index = EmbeddedImageIndex.Open(dir);
