@@ -54,6 +54,22 @@ internal static class VectorSearch
         VectorFiles.Encode(query, centre, q);
         int n = fileRows.Length;
         int prefixWords = Math.Min(2, words);
+        int allowed = mask is null ? n : mask.Count(m => m);
+        if (allowed * 4L <= n)
+        {
+            // A selective filter: the allowed rows are few and lie far apart, so their whole codes are read directly
+            // (as many cache lines as their prefixes would cost), with a shortlist that grows with them.
+            int[] candidatesRows = new int[allowed];
+            for (int r = 0, c = 0; r < n; r++)
+            {
+                if (mask![r])
+                {
+                    candidatesRows[c++] = r;
+                }
+            }
+
+            return Rescore(view, fileRows, query, k, Nearest(view, fileRows, q, candidatesRows, Math.Min(allowed, Math.Max(shortlist, allowed / 32)), bits));
+        }
 
         // Stage 1: prefix distances of every row, with a histogram per part to find the threshold without sorting.
         byte[] distances = new byte[n];
@@ -71,19 +87,28 @@ internal static class VectorSearch
         shortlist = Math.Min(Math.Max(shortlist, k), candidates);
         int[] wide = Select(distances, total, Math.Min(candidates, WideFactor * shortlist));
 
-        // Stage 2: whole codes of the wide shortlist.
-        ushort[] full = new ushort[wide.Length];
+        // Stage 2: whole codes of the wide shortlist. Stage 3: exact scores.
+        return Rescore(view, fileRows, query, k, Nearest(view, fileRows, q, wide, shortlist, bits));
+    }
+
+    /// <summary>The <paramref name="count"/> rows of <paramref name="candidates"/> whose whole codes are nearest the query's.</summary>
+    private static int[] Nearest(VectorView view, int[] fileRows, ulong[] q, int[] candidates, int count, int bits)
+    {
+        ushort[] full = new ushort[candidates.Length];
         int[] fullHistogram = new int[bits + 2];
-        for (int i = 0; i < wide.Length; i++)
+        for (int i = 0; i < candidates.Length; i++)
         {
-            int d = view.Distance(fileRows[wide[i]], q);
+            int d = view.Distance(fileRows[candidates[i]], q);
             full[i] = (ushort)d;
             fullHistogram[d]++;
         }
 
-        int[] rows = [.. Select(full, fullHistogram, shortlist).Select(i => wide[i])];
+        return [.. Select(full, fullHistogram, count).Select(i => candidates[i])];
+    }
 
-        // Stage 3: exact scores.
+    /// <summary>Exact float16 scores of the given rows, best <paramref name="k"/>.</summary>
+    private static (int Row, float Score)[] Rescore(VectorView view, int[] fileRows, ReadOnlySpan<float> query, int k, int[] rows)
+    {
         float[] qf = query.ToArray();
         return Merge(Partitioned(rows.Length, (start, end) =>
         {

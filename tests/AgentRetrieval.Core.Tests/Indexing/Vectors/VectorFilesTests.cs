@@ -165,6 +165,24 @@ public sealed class VectorFilesTests
         }
 
         Assert.InRange(found / (double)wanted, 0.95, 1.0);
+
+        // A selective filter (every fifth image): only allowed rows come back, as exact search finds them.
+        var allowed = index.ListImages().Where((_, i) => i % 5 == 0).Select(x => x.Id).ToHashSet();
+        found = wanted = 0;
+        for (int q = 0; q < 10; q++)
+        {
+            float[] query = Noisy(vectors[random.Next(vectors.Length)], 0.3f, random);
+            index.ShortlistThreshold = 100;
+            var shortlisted = index.Search(query, s_model, 10, allowed).Select(h => h.Id).ToList();
+            Assert.Equal("shortlist", index.LastSearchMode);
+            Assert.All(shortlisted, id => Assert.Contains(id, allowed));
+            index.ShortlistThreshold = int.MaxValue;
+            var exact = index.Search(query, s_model, 10, allowed).Select(h => h.Id).ToList();
+            found += exact.Count(shortlisted.Contains);
+            wanted += exact.Count;
+        }
+
+        Assert.InRange(found / (double)wanted, 0.95, 1.0);
     }
 
     [Fact]
