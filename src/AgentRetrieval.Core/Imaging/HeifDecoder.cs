@@ -52,19 +52,13 @@ internal static class HeifDecoder
                 image.ColorSpace = ColorSpace.sRGB;
             }
 
-            image.Alpha(AlphaAction.Off);
-            int width = (int)image.Width, height = (int)image.Height;
-            using IUnsafePixelCollection<byte> pixels = image.GetPixelsUnsafe();
-            byte[] rgb = pixels.ToByteArray(PixelMapping.RGB) ?? throw new InvalidImageException($"The {format} image has no pixels.");
-            Image<Rgb24> result = Image.LoadPixelData<Rgb24>(rgb, width, height);
+            Image<Rgb24> result = MagickRgb.Copy(image, format);
 
             // The HEIF way to turn an image is its irot/imir properties, applied above by the decoder; an EXIF orientation
             // is applied only when the file has none (some encoders copy a JPEG's EXIF without converting it).
-            if (!HeifContainer.HasTransform(data.Span) && Metadata.PhotoMetadataReader.Read(data).Orientation is int o && o > 1)
+            if (!HeifContainer.HasTransform(data.Span))
             {
-                result.Metadata.ExifProfile = new SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifProfile();
-                result.Metadata.ExifProfile.SetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.Orientation, (ushort)o);
-                result.Mutate(x => x.AutoOrient());
+                MagickRgb.TurnByExif(result, Metadata.PhotoMetadataReader.Read(data).Orientation);
             }
 
             return result;

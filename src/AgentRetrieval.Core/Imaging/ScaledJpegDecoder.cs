@@ -47,18 +47,8 @@ internal static class ScaledJpegDecoder
                 image.ColorSpace = ColorSpace.sRGB; // CMYK, YCCK and grey JPEGs, as the full decoder turns them
             }
 
-            image.Alpha(AlphaAction.Off);
-            int w = (int)image.Width, h = (int)image.Height;
-            using IUnsafePixelCollection<byte> pixels = image.GetPixelsUnsafe();
-            byte[] rgb = pixels.ToByteArray(PixelMapping.RGB) ?? throw new InvalidImageException("The JPEG image has no pixels.");
-            Image<Rgb24> result = Image.LoadPixelData<Rgb24>(rgb, w, h);
-            if (Metadata.PhotoMetadataReader.Read(data).Orientation is int o && o > 1)
-            {
-                result.Metadata.ExifProfile = new SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifProfile();
-                result.Metadata.ExifProfile.SetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.Orientation, (ushort)o);
-                result.Mutate(x => x.AutoOrient());
-            }
-
+            Image<Rgb24> result = MagickRgb.Copy(image, "JPEG");
+            MagickRgb.TurnByExif(result, Metadata.PhotoMetadataReader.Read(data).Orientation);
             return result;
         }
         catch (MagickException ex)
