@@ -217,19 +217,19 @@ public sealed partial class EmbeddedImageIndex
         }
 
         Snapshot s = GetSnapshot();
-        var result = new HashSet<long>();
         bool[] mask = new bool[s.Ids.Length];
+        int count = 0;
         DateBounds bounds = DateBounds.Of(filter.Date);
         for (int row = 0; row < s.Ids.Length; row++)
         {
             if (Matches(s, row, filter, bounds))
             {
-                result.Add(s.Ids[row]);
                 mask[row] = true;
+                count++;
             }
         }
 
-        return new RowSet(s, mask, result);
+        return new RowSet(s, mask, count);
     }
 
     /// <summary>A date filter as tick bounds for each hemisphere, computed once per query rather than per photo.</summary>

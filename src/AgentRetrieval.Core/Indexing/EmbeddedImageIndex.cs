@@ -423,7 +423,10 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         try
         {
             (int Row, float Score)[] best;
-            if (candidates >= ShortlistThreshold && s.View!.CodeRows == s.View.Rows && s.Centre is not null)
+            // A selective filter (a quarter of the rows or fewer) is scored exactly: its nearest rows lie far apart
+            // in Hamming space, where the shortlist lost a tenth of them (recall@128 0.87 for a 10% filter at 1M).
+            bool selective = mask is not null && candidates * 4L <= s.Ids.Length;
+            if (candidates >= ShortlistThreshold && !selective && s.View!.CodeRows == s.View.Rows && s.Centre is not null)
             {
                 LastSearchMode = "shortlist";
                 best = VectorSearch.Shortlisted(s.View, s.FileRows, query, s.Centre, want, Math.Max(DefaultShortlist, 16 * want), mask);
@@ -1068,30 +1071,39 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
     }
 
     /// <summary>The rows a filter allows, as a set of ids and as a mask over the snapshot it was made from.</summary>
-    private sealed class RowSet(Snapshot snapshot, bool[] mask, HashSet<long> ids) : IReadOnlySet<long>
+    /// <remarks>The set of ids is built only when something asks a set question; searches read the mask.</remarks>
+    private sealed class RowSet(Snapshot snapshot, bool[] mask, int count) : IReadOnlySet<long>
     {
+        private HashSet<long>? _ids;
+
         public Snapshot For { get; } = snapshot;
 
         public bool[] Mask { get; } = mask;
 
-        public int Count => ids.Count;
+        public int Count { get; } = count;
 
-        public bool Contains(long item) => ids.Contains(item);
+        private HashSet<long> Ids => _ids ??= [.. Mask.Select((m, row) => (m, row)).Where(x => x.m).Select(x => For.Ids[x.row])];
 
-        public IEnumerator<long> GetEnumerator() => ids.GetEnumerator();
+        public bool Contains(long item)
+        {
+            int row = Array.BinarySearch(For.Ids, item);
+            return row >= 0 && Mask[row];
+        }
+
+        public IEnumerator<long> GetEnumerator() => Ids.GetEnumerator();
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-        public bool IsProperSubsetOf(IEnumerable<long> other) => ids.IsProperSubsetOf(other);
+        public bool IsProperSubsetOf(IEnumerable<long> other) => Ids.IsProperSubsetOf(other);
 
-        public bool IsProperSupersetOf(IEnumerable<long> other) => ids.IsProperSupersetOf(other);
+        public bool IsProperSupersetOf(IEnumerable<long> other) => Ids.IsProperSupersetOf(other);
 
-        public bool IsSubsetOf(IEnumerable<long> other) => ids.IsSubsetOf(other);
+        public bool IsSubsetOf(IEnumerable<long> other) => Ids.IsSubsetOf(other);
 
-        public bool IsSupersetOf(IEnumerable<long> other) => ids.IsSupersetOf(other);
+        public bool IsSupersetOf(IEnumerable<long> other) => Ids.IsSupersetOf(other);
 
-        public bool Overlaps(IEnumerable<long> other) => ids.Overlaps(other);
+        public bool Overlaps(IEnumerable<long> other) => Ids.Overlaps(other);
 
-        public bool SetEquals(IEnumerable<long> other) => ids.SetEquals(other);
+        public bool SetEquals(IEnumerable<long> other) => Ids.SetEquals(other);
     }
 }

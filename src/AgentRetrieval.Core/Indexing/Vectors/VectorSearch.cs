@@ -54,23 +54,6 @@ internal static class VectorSearch
         VectorFiles.Encode(query, centre, q);
         int n = fileRows.Length;
         int prefixWords = Math.Min(2, words);
-        int allowed = mask is null ? n : mask.Count(m => m);
-        if (allowed * 4L <= n)
-        {
-            // A selective filter: the allowed rows are few and lie far apart, so their whole codes are read directly
-            // (as many cache lines as their prefixes would cost), with a shortlist that grows with them.
-            int[] candidatesRows = new int[allowed];
-            for (int r = 0, c = 0; r < n; r++)
-            {
-                if (mask![r])
-                {
-                    candidatesRows[c++] = r;
-                }
-            }
-
-            return Rescore(view, fileRows, query, k, Nearest(view, fileRows, q, candidatesRows, Math.Min(allowed, Math.Max(shortlist, allowed / 32)), bits));
-        }
-
         // Stage 1: prefix distances of every row, with a histogram per part to find the threshold without sorting.
         byte[] distances = new byte[n];
         int[][] histograms = Partitioned(n, (start, end) => ScanPrefix(view, fileRows, q, prefixWords, mask, distances, start, end));

@@ -166,8 +166,12 @@ public sealed class VectorFilesTests
 
         Assert.InRange(found / (double)wanted, 0.95, 1.0);
 
-        // A selective filter (every fifth image): only allowed rows come back, as exact search finds them.
-        var allowed = index.ListImages().Where((_, i) => i % 5 == 0).Select(x => x.Id).ToHashSet();
+        // A filter that keeps half the images: the shortlist over the allowed rows; a selective one (a fifth): exact.
+        var allowed = index.ListImages().Where((_, i) => i % 2 == 0).Select(x => x.Id).ToHashSet();
+        var selective = index.ListImages().Where((_, i) => i % 5 == 0).Select(x => x.Id).ToHashSet();
+        index.ShortlistThreshold = 100;
+        _ = index.Search(vectors[0], s_model, 10, selective);
+        Assert.Equal("exact", index.LastSearchMode);
         found = wanted = 0;
         for (int q = 0; q < 10; q++)
         {
