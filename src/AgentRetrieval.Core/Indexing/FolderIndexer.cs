@@ -220,11 +220,22 @@ public sealed class FolderIndexer
         // The committer: one batch at a time, in order, off the embedding path.
         Task committing = Task.Run(async () =>
         {
-            await foreach ((List<IndexedFile> files, int count, string last) in toCommit.Reader.ReadAllAsync(CancellationToken.None))
+            try
             {
-                _index.Commit(files);
-                done += count;
-                progress?.Report(new IndexProgress("embed", done, work.Count, last));
+                await foreach ((List<IndexedFile> files, int count, string last) in toCommit.Reader.ReadAllAsync(CancellationToken.None))
+                {
+                    _index.Commit(files);
+                    done += count;
+                    progress?.Report(new IndexProgress("embed", done, work.Count, last));
+                }
+            }
+            catch (Exception ex)
+            {
+                // A commit that fails (a full disk, a read-only index) stops the run with its own error: the embedding
+                // loop must not wait on a queue nobody reads any more.
+                toCommit.Writer.TryComplete(ex);
+                await stop.CancelAsync();
+                throw;
             }
         }, CancellationToken.None);
 

@@ -251,6 +251,34 @@ public sealed class VectorFilesTests
         }
     }
 
+    [Fact]
+    public async Task IndexAsync_CommitFailsMidRun_StopsWithTheCommitsErrorInsteadOfWaiting()
+    {
+        // The vector file becomes unwritable (a folder in its place) after the run starts: the committer fails on the
+        // first batch while the embedding loop has more batches to hand over.
+        using var dir = new TempDirectory();
+        string photos = dir.Combine("photos");
+        Directory.CreateDirectory(photos);
+        for (int i = 0; i < 12; i++)
+        {
+            System.IO.File.WriteAllBytes(Path.Combine(photos, $"{i}.jpg"), TestImages.Jpeg(24, 24, (byte)i));
+        }
+
+        var encoder = new FakeImageEmbeddingGenerator();
+        using EmbeddedImageIndex index = EmbeddedImageIndex.Open(dir.Combine("index"));
+        index.BindModel(encoder.Identity);
+        string f16 = index.Files!.VectorsPath;
+        System.IO.File.Delete(f16);
+        Directory.CreateDirectory(f16);
+
+        Task<IndexReport> run = new FolderIndexer(encoder, encoder.Identity, index, new IndexingOptions { BatchSize = 1, DecodeThreads = 2 })
+            .IndexAsync(photos, cancellationToken: TestContext.Current.CancellationToken);
+
+        Exception ex = await Assert.ThrowsAnyAsync<Exception>(() => run.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken));
+        Assert.IsNotType<TimeoutException>(ex);
+        Assert.True(ex is IOException or UnauthorizedAccessException, ex.ToString());
+    }
+
     private static EmbeddedImageIndex Build(string dir, float[][] vectors, int batch)
     {
         EmbeddedImageIndex index = EmbeddedImageIndex.Open(dir);
