@@ -57,6 +57,9 @@ public sealed class LocalHttpServer : IDisposable
             int half = (int)((data.Length - from) / 2);
             await ctx.Response.OutputStream.WriteAsync(data.AsMemory((int)from, half));
             await ctx.Response.OutputStream.FlushAsync();
+            // Let the client read the first half before the connection is reset: a reset that arrives with the data
+            // still unread discards it, and the client would (rightly) start again from byte 0.
+            await Task.Delay(300);
             ctx.Response.Abort();
             return range;
         }
