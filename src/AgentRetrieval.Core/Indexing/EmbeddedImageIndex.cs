@@ -255,11 +255,11 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
             ModelIdentity model = Model ?? throw new InvalidOperationException("Bind a model before adding vectors.");
             foreach (IndexedFile f in files.Where(f => f.Vector is not null))
             {
+                // Checked before anything is written: a bad vector leaves the catalogue and the vector files as they were.
                 string vectorError = VectorProblem(f.Vector.AsSpan(), model.Dimensions);
                 if (vectorError.Length > 0)
                 {
-                    throw new ArgumentException(vectorError.Length > 0 && f.Vector!.Length != model.Dimensions
-                        ? $"A vector of {f.Vector.Length} values does not fit an index of {model.Dimensions}." : vectorError, nameof(files));
+                    throw new ArgumentException($"{f.Path}: {vectorError}.", nameof(files));
                 }
             }
 

@@ -50,37 +50,53 @@ public static class TopK
             return [];
         }
 
-        // A min-heap of the best k so far: its root is the weakest kept hit.
-        var heap = new PriorityQueue<int, (float Score, int NegRow)>(k + 1);
-        // The heap is touched only when a row beats the weakest kept hit, so the scan is one dot product per row.
-        float weakestScore = float.NegativeInfinity;
+        var keeper = new Keeper(k);
         for (int r = 0; r < rows; r++)
         {
-            float score = TensorPrimitives.Dot(matrix.Slice(r * dimensions, dimensions), query);
-            if (heap.Count < k)
+            keeper.Offer(r + rowOffset, TensorPrimitives.Dot(matrix.Slice(r * dimensions, dimensions), query));
+        }
+
+        return keeper.Sorted();
+    }
+
+    /// <summary>
+    /// The best k (row, score) seen, ties by lower row: a min-heap whose root is the weakest kept hit, touched only when a
+    /// row beats it, so a scan costs one comparison per row.
+    /// </summary>
+    internal sealed class Keeper(int k)
+    {
+        private readonly PriorityQueue<int, (float Score, int NegRow)> _heap = new(k + 1);
+        private float _weakest = float.NegativeInfinity;
+
+        public void Offer(int row, float score)
+        {
+            if (_heap.Count < k)
             {
-                heap.Enqueue(r, (score, -r));
-                if (heap.Count == k)
+                _heap.Enqueue(row, (score, -row));
+                if (_heap.Count == k)
                 {
-                    heap.TryPeek(out _, out (float Score, int NegRow) w);
-                    weakestScore = w.Score;
+                    _heap.TryPeek(out _, out (float Score, int NegRow) w);
+                    _weakest = w.Score;
                 }
             }
-            else if (score > weakestScore)
+            else if (score > _weakest)
             {
-                heap.EnqueueDequeue(r, (score, -r));
-                heap.TryPeek(out _, out (float Score, int NegRow) w);
-                weakestScore = w.Score;
+                _heap.EnqueueDequeue(row, (score, -row));
+                _heap.TryPeek(out _, out (float Score, int NegRow) w);
+                _weakest = w.Score;
             }
         }
 
-        var result = new (int, float)[heap.Count];
-        for (int i = result.Length - 1; i >= 0; i--)
+        public (int Row, float Score)[] Sorted()
         {
-            heap.TryDequeue(out int row, out (float Score, int NegRow) p);
-            result[i] = (row + rowOffset, p.Score);
-        }
+            var result = new (int, float)[_heap.Count];
+            for (int i = result.Length - 1; i >= 0; i--)
+            {
+                _heap.TryDequeue(out int row, out (float Score, int NegRow) p);
+                result[i] = (row, p.Score);
+            }
 
-        return result;
+            return result;
+        }
     }
 }

@@ -28,13 +28,12 @@ internal static class VectorSearch
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static (int Row, float Score)[] ScanExact(VectorView view, int[] fileRows, float[] q, int k, bool[]? mask, int start, int end)
     {
-        var top = new TopKeeper(k);
-        float[] scratch = new float[view.Dimensions];
+        var top = new TopK.Keeper(k);
         for (int r = start; r < end; r++)
         {
             if (mask is null || mask[r])
             {
-                top.Offer(r, view.Dot(fileRows[r], q, scratch));
+                top.Offer(r, view.Dot(fileRows[r], q));
             }
         }
 
@@ -95,11 +94,10 @@ internal static class VectorSearch
         float[] qf = query.ToArray();
         return Merge(Partitioned(rows.Length, (start, end) =>
         {
-            var top = new TopKeeper(k);
-            float[] scratch = new float[view.Dimensions];
-            for (int i = start; i < end; i++)
+            var top = new TopK.Keeper(k);
+                for (int i = start; i < end; i++)
             {
-                top.Offer(rows[i], view.Dot(fileRows[rows[i]], qf, scratch));
+                top.Offer(rows[i], view.Dot(fileRows[rows[i]], qf));
             }
 
             return top.Sorted();
@@ -189,42 +187,4 @@ internal static class VectorSearch
 
     private static (int Row, float Score)[] Merge((int Row, float Score)[][] parts, int k) =>
         parts.Length == 1 ? parts[0] : [.. parts.SelectMany(p => p).OrderByDescending(x => x.Score).ThenBy(x => x.Row).Take(k)];
-
-    /// <summary>The best k (row, score) seen; the heap is touched only when a row beats the weakest kept.</summary>
-    private sealed class TopKeeper(int k)
-    {
-        private readonly PriorityQueue<int, (float Score, int NegRow)> _heap = new(k + 1);
-        private float _weakest = float.NegativeInfinity;
-
-        public void Offer(int row, float score)
-        {
-            if (_heap.Count < k)
-            {
-                _heap.Enqueue(row, (score, -row));
-                if (_heap.Count == k)
-                {
-                    _heap.TryPeek(out _, out (float Score, int NegRow) w);
-                    _weakest = w.Score;
-                }
-            }
-            else if (score > _weakest)
-            {
-                _heap.EnqueueDequeue(row, (score, -row));
-                _heap.TryPeek(out _, out (float Score, int NegRow) w);
-                _weakest = w.Score;
-            }
-        }
-
-        public (int Row, float Score)[] Sorted()
-        {
-            var result = new (int, float)[_heap.Count];
-            for (int i = result.Length - 1; i >= 0; i--)
-            {
-                _heap.TryDequeue(out int row, out (float Score, int NegRow) p);
-                result[i] = (row, p.Score);
-            }
-
-            return result;
-        }
-    }
 }

@@ -63,9 +63,9 @@ internal sealed unsafe class VectorView : IDisposable
     /// <summary>One row as float32.</summary>
     public void Read(long row, Span<float> destination) => TensorPrimitives.ConvertToSingle(Row(row), destination);
 
-    /// <summary>The cosine of one row with a unit query (<paramref name="scratch"/> holds at least a row).</summary>
+    /// <summary>The cosine of one row with a unit query.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public float Dot(long row, ReadOnlySpan<float> query, Span<float> scratch) => HalfDot.Dot(Row(row), query);
+    public float Dot(long row, ReadOnlySpan<float> query) => HalfDot.Dot(Row(row), query);
 
     /// <summary>The first code's first word (the codes are <see cref="CodeWords"/> words apart); for scans.</summary>
     internal ulong* CodesPointer => (ulong*)_codes!.Pointer;

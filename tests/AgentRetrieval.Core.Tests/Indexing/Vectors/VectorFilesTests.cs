@@ -279,6 +279,27 @@ public sealed class VectorFilesTests
         Assert.True(ex is IOException or UnauthorizedAccessException, ex.ToString());
     }
 
+    [Fact]
+    public void Commit_BatchWithABadVector_RefusedWithNothingWritten()
+    {
+        using var dir = new TempDirectory();
+        float[][] vectors = Clustered(6, seed: 10);
+        using EmbeddedImageIndex index = Build(dir.Path, vectors[..3], batch: 3);
+        long f16 = new FileInfo(index.Files!.VectorsPath).Length;
+        float[] notUnit = [.. vectors[4].Select(x => x * 3)];
+
+        var ex = Assert.Throws<ArgumentException>(() => index.Commit([File(3, vectors[3]), File(4, notUnit), File(5, vectors[5])]));
+
+        Assert.Contains("/p/4.jpg", ex.Message);
+        Assert.Contains("length", ex.Message);
+        Assert.Equal(f16, new FileInfo(index.Files.VectorsPath).Length);
+        Assert.Equal(3, index.Count);
+        Assert.Equal(3, index.FileCount);
+        using EmbeddedImageIndex reopened = EmbeddedImageIndex.Open(dir.Path);
+        Assert.Empty(reopened.Notes);
+        Assert.Equal(3, reopened.Count);
+    }
+
     private static EmbeddedImageIndex Build(string dir, float[][] vectors, int batch)
     {
         EmbeddedImageIndex index = EmbeddedImageIndex.Open(dir);
