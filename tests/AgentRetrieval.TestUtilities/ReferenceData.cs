@@ -12,6 +12,13 @@ public static class ReferenceData
         return doc.RootElement.Clone();
     }
 
+    /// <summary>Reads a fixture folder's reference.json.</summary>
+    public static JsonElement LoadFrom(string fixtureDirectory)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(System.IO.Path.Combine(fixtureDirectory, "reference.json")));
+        return doc.RootElement.Clone();
+    }
+
     public static float[] Floats(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetSingle())];
 
     public static int[] Ints(JsonElement array) => [.. array.EnumerateArray().Select(e => e.GetInt32())];

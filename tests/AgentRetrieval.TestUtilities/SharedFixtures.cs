@@ -16,6 +16,12 @@ public static class SharedFixtures
 
     public static string ClipTiny => Require("fixtures/clip-tiny");
 
+    public static string SiglipTiny => Require("fixtures/siglip-tiny");
+
+    public static string SiglipImmichTiny => Require("fixtures/siglip-immich-tiny");
+
+    public static string MClipTiny => Require("fixtures/mclip-tiny");
+
     public static string GenAi => Require("fixtures/genai");
 
     public static string Data => Require("data");

@@ -22,6 +22,11 @@ internal static class ModelsCommand
                 {
                     name = m.Name,
                     kind = m.Kind,
+                    family = m.Kind == "clip" ? m.Family ?? "clip" : null,
+                    layout = m.Kind == "clip" ? m.Layout ?? "transformers.js" : null,
+                    quality = m.Quality,
+                    calibrated = m.Calibration is not null,
+                    sizes_complete = m.Variants.Count == 0 ? m.Files.All(f => f.SizeMb > 0) : m.Variants.Keys.All(v => m.FilesFor(v).All(f => f.SizeMb > 0)),
                     is_default = m.Kind == "clip" && string.Equals(m.Name, settings.Models.Default, StringComparison.OrdinalIgnoreCase),
                     repository = m.Source == "npm" ? $"npm {m.Repository}@{m.PackageVersion}" : m.Repository,
                     dimensions = m.Dimensions,
@@ -46,16 +51,16 @@ internal static class ModelsCommand
             var table = new Table().AddColumn(new TableColumn("name").NoWrap()).AddColumn("kind").AddColumn("source").AddColumn("dims").AddColumn("download (MB)").AddColumn("languages").AddColumn("installed");
             foreach (var r in rows)
             {
-                table.AddRow(Markup.Escape(r.name + (r.is_default ? " (default)" : "")), r.kind, Markup.Escape(r.repository),
+                table.AddRow(Markup.Escape(r.name + (r.is_default ? " (default)" : "")), Markup.Escape(r.family is null ? r.kind : $"{r.family} ({r.layout})"), Markup.Escape(r.repository),
                     r.dimensions > 0 ? r.dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-",
-                    Markup.Escape(string.Join(", ", r.variants.Select(v => v.Value > 0 ? $"{v.Key} {v.Value:0.#}" : $"{v.Key} ?"))),
+                    Markup.Escape(string.Join(", ", r.variants.Select(v => v.Value > 0 ? $"{v.Key} {v.Value:0.#}{(r.sizes_complete ? "" : "+")}" : $"{v.Key} ?"))),
                     Markup.Escape(r.languages.Count switch { 0 => "-", <= 4 => string.Join(" ", r.languages), _ => string.Join(" ", r.languages.Take(3)) + $" +{r.languages.Count - 3}" }),
                     r.installed ? "yes" : "no");
             }
 
             Ui.Out.Write(table);
             Ui.Info($"Models folder: {settings.Models.Directory}. Get one with: agentretrieval models pull <name> [--variant quantized]. " +
-                "'?': the size is taken from the hub's listing at download; --json lists every language.");
+                "'?' or '+': (part of) the size is taken from the hub's listing at download; --json lists every language, licence and published quality.");
             return Task.FromResult(0);
         }, ct));
 

@@ -131,7 +131,7 @@ internal static class SearchCommand
             }
             else if (plan.VisualQuery.Length > 0)
             {
-                truncated = model.Tokenizer is { } tokenizer && tokenizer.CountContentTokens(plan.VisualQuery) > tokenizer.MaxLength - 2;
+                truncated = model.Tokenizer is { } tokenizer && tokenizer.WouldTruncate(plan.VisualQuery);
                 vector = (await model.Text.GenerateAsync([plan.VisualQuery], cancellationToken: token))[0].Vector.ToArray();
                 vector = await QueryVectors.SubtractNegativesAsync(vector, plan.NegativeTerms, model.Text, settings.Agent.NegationWeight, token);
             }
@@ -154,7 +154,7 @@ internal static class SearchCommand
             double searchMs = TimeProvider.System.GetElapsedTime(started).TotalMilliseconds;
             if (truncated)
             {
-                Ui.Info($"note: the query is longer than CLIP's {model.Tokenizer!.MaxLength} tokens; only its beginning was used.");
+                Ui.Info($"note: the query is longer than the model's {model.Tokenizer!.MaxLength} tokens; only its beginning was used.");
             }
 
             Ui.Info("plan: " + plan.Describe());

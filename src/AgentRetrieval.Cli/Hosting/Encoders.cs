@@ -1,5 +1,6 @@
 using AgentRetrieval.Embeddings;
 using AgentRetrieval.Onnx.Clip;
+using AgentRetrieval.Onnx.Encoders;
 using AgentRetrieval.Onnx.Offline;
 using Microsoft.Extensions.AI;
 
@@ -10,8 +11,11 @@ internal sealed class Encoders : IDisposable
 {
     private readonly IDisposable _owner;
 
-    private Encoders(IEmbeddingGenerator<string, Embedding<float>> text, IEmbeddingGenerator<DataContent, Embedding<float>> images, ModelIdentity identity, ClipTokenizer? tokenizer, IDisposable owner)
+    private Encoders(IEmbeddingGenerator<string, Embedding<float>> text, IEmbeddingGenerator<DataContent, Embedding<float>> images, ModelIdentity identity, TextTokenizer? tokenizer, IDisposable owner,
+        string family = "offline-default", string layout = "nuget-packages")
     {
+        Family = family;
+        Layout = layout;
         Text = text;
         Images = images;
         Identity = identity;
@@ -25,11 +29,18 @@ internal sealed class Encoders : IDisposable
 
     public ModelIdentity Identity { get; }
 
-    /// <summary>CLIP's tokenizer, or null for the offline default.</summary>
-    public ClipTokenizer? Tokenizer { get; }
+    /// <summary>clip, siglip, mclip, or offline-default.</summary>
+    public string Family { get; }
+
+    /// <summary>transformers.js, immich, or nuget-packages (the offline default).</summary>
+    public string Layout { get; }
+
+    /// <summary>The model's text side (cleaning, tokenizer, padding), or null for the offline default.</summary>
+    public TextTokenizer? Tokenizer { get; }
 
     public static Encoders FromClip(ClipModel model, ClipBatchOptions batches) =>
-        new(new ClipTextEmbeddingGenerator(model, batches.TextBatchSize), new ClipImageEmbeddingGenerator(model, batches.ImageBatchSize), model.Identity, model.Tokenizer, model);
+        new(new ClipTextEmbeddingGenerator(model, batches.TextBatchSize), new ClipImageEmbeddingGenerator(model, batches.ImageBatchSize), model.Identity, model.Tokenizer, model,
+            model.Family.ToString().ToLowerInvariant(), model.Layout == Onnx.Encoders.Layouts.ModelLayout.Immich ? "immich" : "transformers.js");
 
     public static Encoders FromOffline(OfflineDefaultModel model) =>
         new(new OfflineTextEmbeddingGenerator(model), new OfflineImageEmbeddingGenerator(model), model.Identity, null, model);

@@ -49,6 +49,14 @@ public sealed class AgentOptions
     [Range(0.0, 1.0)]
     public double MinMatchProbability { get; set; } = 0.5;
 
+    /// <summary>
+    /// For a retrieval model with calibrated scores (SigLIP: sigmoid(cos · scale + bias) with its trained scale and bias),
+    /// the match probability the best result must reach; it replaces the threshold learned from meaningless requests.
+    /// SigLIP's probabilities are low for real matches of short queries, so this is a floor, not one half.
+    /// </summary>
+    [Range(1e-6, 0.999)]
+    public double MinCalibratedProbability { get; set; } = 0.01;
+
     /// <summary>Whether the agent may ask one clarifying question when the candidates split into two clear groups.</summary>
     public bool Clarify { get; set; } = true;
 

@@ -687,6 +687,12 @@ public sealed class RetrievalAgent
             return _options.MinRetrievalScore;
         }
 
+        if (_textEncoder.GetService<ScoreCalibration>() is { } calibrated)
+        {
+            // The model's own probabilities say what a match is (SigLIP): no need to learn it from meaningless requests.
+            return calibrated.CosineAt(_options.MinCalibratedProbability);
+        }
+
         int count = _index.Count;
         if (_calibration is not { } c || Math.Abs(c.Count - count) > c.Count / 10)
         {
@@ -699,7 +705,7 @@ public sealed class RetrievalAgent
     private string NoMatchReason(RankedImage? best, double minScore) => best is null
         ? "Index a folder first, or describe the image differently."
         : string.Create(CultureInfo.InvariantCulture,
-            $"The closest is {Path.GetFileName(best.Path)} (similarity {best.RetrievalScore:0.000}{(best.LlmScore is double p ? $", model's match probability {p:0.00}" : "")}), below what a match needs here ({minScore:0.000} similarity{(_options.CalibrateNoMatch ? ", the best that meaningless requests reach in this index" : "")}; {_options.MinMatchProbability:0.00} probability). Try describing it differently.");
+            $"The closest is {Path.GetFileName(best.Path)} (similarity {best.RetrievalScore:0.000}{(best.LlmScore is double p ? $", model's match probability {p:0.00}" : "")}), below what a match needs here ({minScore:0.000} similarity{(!_options.CalibrateNoMatch ? "" : _textEncoder.GetService<ScoreCalibration>() is not null ? $", where the model's own match probability reaches {_options.MinCalibratedProbability:0.##}" : ", the best that meaningless requests reach in this index")}; {_options.MinMatchProbability:0.00} probability). Try describing it differently.");
 
     private static string RuleReason(RankedImage best, string query, SearchSession session)
     {

@@ -143,9 +143,12 @@ public static class ImageLoader
     {
         ImageInfo info = Identify(data, out RawImage? raw);
         EnsureWithinLimit(info, maxPixels);
-        if (DecodeScaleFor(info, minShortSide) is int scale and > 1)
+        if (info.Format == "JPEG")
         {
-            return ScaledJpegDecoder.Decode(data, info.Width, info.Height, scale);
+            // libjpeg-turbo (through Magick.NET), at full size or a reduced DCT scale: the decoder Pillow uses, so the
+            // pixels are the reference's (ImageSharp's own IDCT differs by a level or two on edges, which moves a SigLIP
+            // vision tower's embedding visibly).
+            return ScaledJpegDecoder.Decode(data, info.Width, info.Height, DecodeScaleFor(info, minShortSide));
         }
 
         if (info.Format is "HEIC" or "HEIF" or "AVIF")

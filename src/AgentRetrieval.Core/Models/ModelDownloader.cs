@@ -84,6 +84,17 @@ public sealed class ModelDownloader
         File.Delete(marker);
 
         Dictionary<string, (long Size, string? Sha256)> listing = await ListAsync(model, cancellationToken);
+        if (model.IncludeFolders.Count > 0)
+        {
+            // External-data files beside large graphs: whatever the hub lists in those folders, verified like the rest.
+            var named = new HashSet<string>(files.Select(f => f.Path), StringComparer.Ordinal);
+            files = [.. files, .. listing.Keys
+                .Where(path => model.IncludeFolders.Any(folder => path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal)) && !named.Contains(path))
+                .Where(path => !path.Contains("..", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal)
+                .Select(path => new ModelFile { Path = path, SizeMb = listing[path].Size / 1e6 })];
+        }
+
         var verified = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (ModelFile file in files)
         {
@@ -121,6 +132,17 @@ public sealed class ModelDownloader
             File.Move(partial, target, overwrite: true);
             verified[file.Path] = actual;
             progress?.Report(new DownloadProgress(file.Path, length, expectedSize, true));
+        }
+
+        if (model.Calibration is { } calibration)
+        {
+            // The towers do not carry a sigmoid model's scale and bias; the loader reads them from here.
+            await File.WriteAllTextAsync(Path.Combine(directory, "calibration.json"), JsonSerializer.Serialize(new
+            {
+                logit_scale_exp = calibration.LogitScaleExp,
+                logit_bias = calibration.LogitBias,
+                source = calibration.Source,
+            }, s_json), cancellationToken);
         }
 
         var markerContent = new { model.Name, model.Repository, model.Revision, Variant = variant, Files = verified };

@@ -89,6 +89,29 @@ public sealed record ModelEntry
     public string? Requires { get; init; }
 
     /// <summary>The ONNX files of each variant (full, quantized, fp16).</summary>
+    [JsonPropertyName("family")]
+    public string? Family { get; init; }
+
+    /// <summary>transformers.js or immich: the folder layout the repository publishes.</summary>
+    [JsonPropertyName("layout")]
+    public string? Layout { get; init; }
+
+    /// <summary>
+    /// Folders of the repository whose every file is pulled beside the listed ones: large ONNX graphs keep their weights in
+    /// external-data files whose names the export chose (Immich's large text towers).
+    /// </summary>
+    [JsonPropertyName("include_folders")]
+    public IReadOnlyList<string> IncludeFolders { get; init; } = [];
+
+    /// <summary>A sigmoid model's trained scale and bias, written into the folder as <c>calibration.json</c> on pull.</summary>
+    [JsonPropertyName("calibration")]
+    public ModelCalibration? Calibration { get; init; }
+
+    /// <summary>Published retrieval quality, with its source, for <c>models list</c> and the README.</summary>
+    [JsonPropertyName("quality")]
+    public string? Quality { get; init; }
+
+    /// <summary>The variants' ONNX files.</summary>
     [JsonPropertyName("variants")]
     public IReadOnlyDictionary<string, IReadOnlyList<ModelFile>> Variants { get; init; } = new Dictionary<string, IReadOnlyList<ModelFile>>();
 
@@ -104,6 +127,22 @@ public sealed record ModelEntry
         : Variants.TryGetValue(variant, out IReadOnlyList<ModelFile>? onnx)
             ? [.. Files, .. onnx]
             : throw new KeyNotFoundException($"Model '{Name}' has no '{variant}' variant (it has: {string.Join(", ", Variants.Keys)}).");
+}
+
+/// <summary>A sigmoid model's trained scale and bias.</summary>
+public sealed record ModelCalibration
+{
+    /// <summary>exp(logit_scale).</summary>
+    [JsonPropertyName("logit_scale_exp")]
+    public double LogitScaleExp { get; init; }
+
+    /// <summary>logit_bias.</summary>
+    [JsonPropertyName("logit_bias")]
+    public double LogitBias { get; init; }
+
+    /// <summary>Where the values come from.</summary>
+    [JsonPropertyName("source")]
+    public string? Source { get; init; }
 }
 
 /// <summary>A file of a model.</summary>

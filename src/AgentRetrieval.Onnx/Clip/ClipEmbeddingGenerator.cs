@@ -68,6 +68,7 @@ public abstract class ClipEmbeddingGenerator<TInput> : IEmbeddingGenerator<TInpu
         return serviceKey is not null ? null :
             serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata :
             serviceType == typeof(ModelIdentity) ? Model.Identity :
+            serviceType == typeof(ScoreCalibration) ? Model.Calibration :
             serviceType.IsInstanceOfType(Model) ? Model :
             serviceType.IsInstanceOfType(this) ? this : null;
     }

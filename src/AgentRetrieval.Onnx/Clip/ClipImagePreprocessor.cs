@@ -2,6 +2,7 @@ using AgentRetrieval.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
+using SixLabors.ImageSharp.Processing.Processors.Transforms;
 
 namespace AgentRetrieval.Onnx.Clip;
 
@@ -25,7 +26,7 @@ public sealed class ClipImagePreprocessor
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxPixels);
         _config = config;
         _maxPixels = maxPixels;
-        int target = config.DoResize ? config.ShortestEdge : Math.Min(config.CropWidth, config.CropHeight);
+        int target = config.DoResize && !config.Squash ? config.ShortestEdge : Math.Min(config.CropWidth, config.CropHeight);
         MinDecodeShortSide = scaledDecode ? 2 * Math.Max(target, Math.Min(config.CropWidth, config.CropHeight)) : 0;
     }
 
@@ -65,9 +66,16 @@ public sealed class ClipImagePreprocessor
             throw new ArgumentException($"The destination needs {TensorLength} floats.", nameof(destination));
         }
 
-        if (_config.DoResize)
+        int targetW = image.Width, targetH = image.Height;
+        if (_config.DoResize && _config.Squash)
         {
-            (int w, int h) = ResizedSize(image.Width, image.Height, _config.ShortestEdge);
+            (targetW, targetH) = (Width, Height);
+        }
+        else if (_config.DoResize)
+        {
+            (int w, int h) = _config.FloatingResizeArithmetic
+                ? FloatingResizedSize(image.Width, image.Height, _config.ShortestEdge)
+                : ResizedSize(image.Width, image.Height, _config.ShortestEdge);
             if (_config.DoCenterCrop && (w > 4 * Width || h > 4 * Height))
             {
                 // A very wide or tall image: resizing it whole would upscale its long side to millions of pixels
@@ -76,34 +84,37 @@ public sealed class ClipImagePreprocessor
                 CropToCentreWindow(image, ref w, ref h);
             }
 
-            if (w != image.Width || h != image.Height)
-            {
-                image.Mutate(x => x.Resize(new ResizeOptions
-                {
-                    Size = new Size(w, h),
-                    Mode = ResizeMode.Stretch,
-                    Sampler = _config.Resample switch
-                    {
-                        0 => KnownResamplers.NearestNeighbor,
-                        2 => KnownResamplers.Triangle,
-                        1 => KnownResamplers.Lanczos3,
-                        _ => KnownResamplers.Bicubic,
-                    },
-                    Compand = false,
-                }));
-            }
+            (targetW, targetH) = (w, h);
         }
 
-        int cropH = _config.DoCenterCrop ? Height : image.Height;
-        int cropW = _config.DoCenterCrop ? Width : image.Width;
+        bool resize = targetW != image.Width || targetH != image.Height;
+        if (resize && !PilResize.Supports(_config.Resample))
+        {
+            image.Mutate(x => x.Resize(new ResizeOptions { Size = new Size(targetW, targetH), Mode = ResizeMode.Stretch, Sampler = Sampler(_config.Resample), Compand = false }));
+            resize = false;
+        }
+
+        Rgb24[] pixels = new Rgb24[image.Width * image.Height];
+        image.CopyPixelDataTo(pixels);
+        int imageW = image.Width, imageH = image.Height;
+        if (resize)
+        {
+            // The reference processors' resampling, bit for bit: Pillow's (Immich) or PyTorch's port of it (transformers).
+            pixels = PilResize.Resize(pixels, imageW, imageH, targetW, targetH, _config.Resample, _config.TorchResampling);
+            (imageW, imageH) = (targetW, targetH);
+        }
+
+        int cropH = _config.DoCenterCrop ? Height : imageH;
+        // Immich's crop, left = int(w / 2 - size / 2), equals the reference's (w - size) // 2 for every size that is cropped.
+        int cropW = _config.DoCenterCrop ? Width : imageW;
         if (cropH != Height || cropW != Width)
         {
             throw new InvalidOperationException("Without a centre crop the image must already have the model's input size.");
         }
 
         // The reference's centre crop: top = (h - crop_h) // 2, zero padding where the image is smaller.
-        int top = (image.Height - cropH) >> 1;
-        int left = (image.Width - cropW) >> 1;
+        int top = (imageH - cropH) >> 1;
+        int left = (imageW - cropW) >> 1;
         float scale = _config.DoRescale ? _config.RescaleFactor : 1f;
         Span<float> mean = [0f, 0f, 0f];
         Span<float> invStd = [1f, 1f, 1f];
@@ -122,14 +133,12 @@ public sealed class ClipImagePreprocessor
         Span<float> b = destination.Slice(2 * plane, plane);
         float zeroR = (0 - mean[0]) * invStd[0], zeroG = (0 - mean[1]) * invStd[1], zeroB = (0 - mean[2]) * invStd[2];
         float m0 = mean[0], m1 = mean[1], m2 = mean[2], s0 = invStd[0], s1 = invStd[1], s2 = invStd[2];
-        Rgb24[] pixels = new Rgb24[image.Width * image.Height];
-        image.CopyPixelDataTo(pixels);
         {
             for (int y = 0; y < cropH; y++)
             {
                 int sy = y + top;
                 int o = y * cropW;
-                if (sy < 0 || sy >= image.Height)
+                if (sy < 0 || sy >= imageH)
                 {
                     r.Slice(o, cropW).Fill(zeroR);
                     g.Slice(o, cropW).Fill(zeroG);
@@ -137,7 +146,7 @@ public sealed class ClipImagePreprocessor
                     continue;
                 }
 
-                Span<Rgb24> row = pixels.AsSpan(sy * image.Width, image.Width);
+                Span<Rgb24> row = pixels.AsSpan(sy * imageW, imageW);
                 for (int x = 0; x < cropW; x++)
                 {
                     int sx = x + left;
@@ -156,6 +165,25 @@ public sealed class ClipImagePreprocessor
                 }
             }
         }
+    }
+
+    private static IResampler Sampler(int resample) => resample switch
+    {
+        0 => KnownResamplers.NearestNeighbor,
+        2 => KnownResamplers.Triangle,
+        1 => KnownResamplers.Lanczos3,
+        _ => KnownResamplers.Bicubic,
+    };
+
+    /// <summary>Immich's output size for a shortest-edge resize: <c>int(long / short · size)</c> in double precision.</summary>
+    internal static (int Width, int Height) FloatingResizedSize(int width, int height, int size)
+    {
+        if (width <= height)
+        {
+            return (size, (int)((double)height / width * size));
+        }
+
+        return ((int)((double)width / height * size), size);
     }
 
     /// <summary>The reference's output size for a shortest-edge resize: the long side is truncated, not rounded.</summary>

@@ -2,20 +2,27 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using AgentRetrieval.Embeddings;
+using AgentRetrieval.Onnx.Encoders;
+using AgentRetrieval.Onnx.Encoders.Layouts;
+using AgentRetrieval.Onnx.Encoders.Tokenization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace AgentRetrieval.Onnx.Clip;
 
 /// <summary>
-/// A CLIP model in the public ONNX layout, run in-process by ONNX Runtime: separate text and vision towers or the
-/// combined export, float32, uint8-quantized or float16 (fed and read in the element types the graph declares).
+/// A dual-encoder retrieval model run in-process by ONNX Runtime: CLIP, SigLIP / SigLIP 2 or multilingual M-CLIP, in the
+/// transformers.js layout (separate towers or the combined export; float32, uint8-quantized or float16, fed and read in
+/// the element types the graph declares) or in Immich's layout (towers with a fixed batch of one). Text and images are
+/// prepared exactly as each layout's reference implementation prepares them.
 /// </summary>
 /// <remarks>Thread-safe: ONNX Runtime sessions may run concurrently; the object owns its sessions.</remarks>
 public sealed class ClipModel : IDisposable
 {
     private readonly InferenceSession? _text;
-    private readonly ClipTokenizer? _tokenizer;
+    private readonly TextTokenizer? _tokenizer;
+    private readonly string _textInput = "input_ids";
+    private readonly bool _textBatchOfOne;
     // The vision tower loads on first use: a text search never pays for it (start-up time and memory).
     private readonly Lazy<(InferenceSession Session, string Output)>? _vision;
     private readonly InferenceSession? _combined;
@@ -36,8 +43,10 @@ public sealed class ClipModel : IDisposable
             throw new InvalidDataException("A combined model cannot be loaded for images only; it needs the separate towers (onnx/vision_model.onnx).");
         }
 
-        _tokenizer = options.VisionOnly ? null : ClipTokenizer.FromDirectory(files.Directory);
-        Preprocessor = new ClipImagePreprocessor(ClipImageProcessorConfig.Load(Path.Combine(files.Directory, "preprocessor_config.json")), options.MaxPixels, options.ScaledDecode);
+        ClipImageProcessorConfig imageConfig = files.Layout == ModelLayout.Immich
+            ? ClipImageProcessorConfig.LoadImmich(files.PreprocessFile)
+            : ClipImageProcessorConfig.Load(files.PreprocessFile);
+        Preprocessor = new ClipImagePreprocessor(imageConfig, options.MaxPixels, options.ScaledDecode);
         SessionOptions NewSessionOptions()
         {
             var o = new SessionOptions
@@ -66,7 +75,7 @@ public sealed class ClipModel : IDisposable
             else
             {
                 _text = options.VisionOnly ? null : Open(files.TextModel!, sessionOptions);
-                _textOutput = _text is null ? "" : OutputName(_text, "text_embeds");
+                _textOutput = _text is null ? "" : OutputName(_text, "text_embeds", "embedding", "pooler_output");
                 string visionPath = files.VisionModel!;
                 _vision = new(() =>
                 {
@@ -74,7 +83,7 @@ public sealed class ClipModel : IDisposable
                     InferenceSession vision = Open(visionPath, visionOptions);
                     try
                     {
-                        return (vision, OutputName(vision, "image_embeds"));
+                        return (vision, OutputName(vision, "image_embeds", "embedding", "pooler_output"));
                     }
                     catch
                     {
@@ -91,11 +100,30 @@ public sealed class ClipModel : IDisposable
             throw;
         }
 
+        ModelFamily family = files.Family;
+        if (_text is not null || _combined is not null)
+        {
+            InferenceSession textSession = TextSession;
+            _textInput = textSession.InputMetadata.ContainsKey("input_ids") ? "input_ids"
+                : textSession.InputMetadata.ContainsKey("text") ? "text"
+                : throw new InvalidDataException($"The text model has no 'input_ids' or 'text' input (inputs: {string.Join(", ", textSession.InputMetadata.Keys)}).");
+            _textBatchOfOne = textSession.InputMetadata[_textInput].Dimensions is [1, ..];
+            if (files.Layout == ModelLayout.Immich && textSession.InputMetadata.ContainsKey("attention_mask"))
+            {
+                // Immich runs a text tower fed ids and a mask as M-CLIP (a Hugging Face encoder with a linear map).
+                family = ModelFamily.MClip;
+            }
+        }
+
+        Family = family;
+        Layout = files.Layout;
+        _tokenizer = options.VisionOnly ? null : LoadTokenizer(files, family, options);
+        Calibration = family == ModelFamily.Siglip ? ReadCalibration(files.Directory, options) : null;
         Dimensions = options.VisionOnly
             ? (int)VisionSession.OutputMetadata[_vision!.Value.Output].Dimensions[^1]
             : ReadProjectionDim(files.Directory) ?? (int)TextSession.OutputMetadata[_textOutput].Dimensions[^1];
         var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string file in files.OnnxFiles.Append(Path.Combine(files.Directory, "preprocessor_config.json")))
+        foreach (string file in files.OnnxFiles.Concat(files.SettingsFiles).Distinct(StringComparer.Ordinal))
         {
             hashes[Path.GetRelativePath(files.Directory, file).Replace('\\', '/')] = FileHashes.Sha256(file);
         }
@@ -108,9 +136,18 @@ public sealed class ClipModel : IDisposable
     /// <summary>The files in use.</summary>
     public ClipModelFiles Files { get; }
 
-    /// <summary>The tokenizer.</summary>
+    /// <summary>The text side: cleaning, tokenizer, padding, as the model receives text.</summary>
     /// <exception cref="InvalidOperationException">The model was loaded for images only.</exception>
-    public ClipTokenizer Tokenizer => _tokenizer ?? throw new InvalidOperationException("This model was loaded for images only (VisionOnly): it cannot encode text.");
+    public TextTokenizer Tokenizer => _tokenizer ?? throw new InvalidOperationException("This model was loaded for images only (VisionOnly): it cannot encode text.");
+
+    /// <summary>The model's family.</summary>
+    public ModelFamily Family { get; }
+
+    /// <summary>The folder's layout.</summary>
+    public ModelLayout Layout { get; }
+
+    /// <summary>The trained scale and bias that turn a similarity into a match probability (SigLIP), when recorded; else null.</summary>
+    public ScoreCalibration? Calibration { get; }
 
     /// <summary>The image preprocessing.</summary>
     public ClipImagePreprocessor Preprocessor { get; }
@@ -139,34 +176,44 @@ public sealed class ClipModel : IDisposable
         return new ClipModel(files, options);
     }
 
-    /// <summary>Runs the text tower on token ids (each padded here to the batch's longest) and returns the raw projections.</summary>
+    /// <summary>Runs the text tower on token ids with start and end tokens (each padded here to the batch's longest with the pad id) and returns the raw projections.</summary>
     /// <param name="ids">Token sequences with start and end tokens.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>One unnormalised embedding per sequence.</returns>
     public float[][] RunText(IReadOnlyList<int[]> ids, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        if (ids.Count == 0)
+        return RunText([.. ids.Select(x => new TokenizedText(x, Enumerable.Repeat(1, x.Length).ToArray(), false))], cancellationToken);
+    }
+
+    /// <summary>Runs the text tower on tokenized texts (as <see cref="Tokenizer"/> gives them) and returns the raw projections.</summary>
+    /// <param name="texts">The tokenized texts.</param>
+    /// <param name="cancellationToken">Cancels the run.</param>
+    /// <returns>One unnormalised embedding per text.</returns>
+    public float[][] RunText(IReadOnlyList<TokenizedText> texts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (texts.Count == 0)
         {
             return [];
         }
 
-        if (_dynamicQuantization && ids.Count > 1)
+        if ((_dynamicQuantization || _textBatchOfOne) && texts.Count > 1)
         {
-            return [.. ids.Select(x => RunText([x], cancellationToken)[0])];
+            return [.. texts.Select(x => RunText([x], cancellationToken)[0])];
         }
 
-        int batch = ids.Count;
-        int seq = _dynamicQuantization ? Math.Max(Tokenizer.MaxLength, ids.Max(x => x.Length)) : ids.Max(x => x.Length);
+        int batch = texts.Count;
+        int seq = _dynamicQuantization ? Math.Max(Tokenizer.MaxLength, texts.Max(x => x.Ids.Length)) : texts.Max(x => x.Ids.Length);
         long[] inputIds = new long[batch * seq];
         long[] mask = new long[batch * seq];
         for (int i = 0; i < batch; i++)
         {
             for (int j = 0; j < seq; j++)
             {
-                bool real = j < ids[i].Length;
-                inputIds[(i * seq) + j] = real ? ids[i][j] : Tokenizer.EndOfTextId;
-                mask[(i * seq) + j] = real ? 1 : 0;
+                bool real = j < texts[i].Ids.Length;
+                inputIds[(i * seq) + j] = real ? texts[i].Ids[j] : Tokenizer.PadId;
+                mask[(i * seq) + j] = real ? texts[i].AttentionMask[j] : 0;
             }
         }
 
@@ -174,7 +221,7 @@ public sealed class ClipModel : IDisposable
         var inputs = new List<(string, OrtValue)>();
         try
         {
-            inputs.Add(("input_ids", IntTensor(session, "input_ids", inputIds, [batch, seq])));
+            inputs.Add((_textInput, IntTensor(session, _textInput, inputIds, [batch, seq])));
             if (session.InputMetadata.ContainsKey("attention_mask"))
             {
                 inputs.Add(("attention_mask", IntTensor(session, "attention_mask", mask, [batch, seq])));
@@ -214,24 +261,26 @@ public sealed class ClipModel : IDisposable
             throw new ArgumentException($"Expected {count} × {Preprocessor.TensorLength} floats.", nameof(pixels));
         }
 
-        if (_dynamicQuantization && count > 1)
+        InferenceSession session = VisionSession;
+        string pixelInput = session.InputMetadata.ContainsKey("pixel_values") ? "pixel_values" : session.InputMetadata.ContainsKey("image") ? "image"
+            : throw new InvalidDataException($"The vision model has no 'pixel_values' or 'image' input (inputs: {string.Join(", ", session.InputMetadata.Keys)}).");
+        if ((_dynamicQuantization || session.InputMetadata[pixelInput].Dimensions is [1, ..]) && count > 1)
         {
             int length = Preprocessor.TensorLength;
             return [.. Enumerable.Range(0, count).Select(i => RunVision(pixels.AsSpan(i * length, length).ToArray(), 1, cancellationToken)[0])];
         }
 
-        InferenceSession session = VisionSession;
         var inputs = new List<(string, OrtValue)>();
         try
         {
-            inputs.Add(("pixel_values", FloatTensor(session, "pixel_values", pixels, [count, 3, Preprocessor.Height, Preprocessor.Width])));
+            inputs.Add((pixelInput, FloatTensor(session, pixelInput, pixels, [count, 3, Preprocessor.Height, Preprocessor.Width])));
             if (session.InputMetadata.ContainsKey("input_ids"))
             {
-                long[] dummy = [Tokenizer.StartOfTextId, Tokenizer.EndOfTextId];
-                inputs.Add(("input_ids", IntTensor(session, "input_ids", dummy, [1, 2])));
+                long[] dummy = [.. Tokenizer.Encode("").Ids.Take(2)];
+                inputs.Add(("input_ids", IntTensor(session, "input_ids", dummy, [1, dummy.Length])));
                 if (session.InputMetadata.ContainsKey("attention_mask"))
                 {
-                    inputs.Add(("attention_mask", IntTensor(session, "attention_mask", [1, 1], [1, 2])));
+                    inputs.Add(("attention_mask", IntTensor(session, "attention_mask", [.. dummy.Select(_ => 1L)], [1, dummy.Length])));
                 }
             }
 
@@ -367,15 +416,81 @@ public sealed class ClipModel : IDisposable
         }
     }
 
-    private static string OutputName(InferenceSession session, string preferred)
+    private static string OutputName(InferenceSession session, params string[] preferred)
     {
-        if (session.OutputMetadata.ContainsKey(preferred))
+        foreach (string name in preferred)
         {
-            return preferred;
+            if (session.OutputMetadata.ContainsKey(name))
+            {
+                return name;
+            }
         }
 
         return session.OutputMetadata.FirstOrDefault(o => o.Value.Dimensions.Length == 2).Key
-            ?? throw new InvalidDataException($"The model has no '{preferred}' output (outputs: {string.Join(", ", session.OutputMetadata.Keys)}).");
+            ?? throw new InvalidDataException($"The model has no '{preferred[0]}' output (outputs: {string.Join(", ", session.OutputMetadata.Keys)}).");
+    }
+
+    private static TextTokenizer LoadTokenizer(ClipModelFiles files, ModelFamily family, ClipModelOptions options)
+    {
+        if (files.Layout == ModelLayout.TransformersJs && family == ModelFamily.Clip)
+        {
+            return TextTokenizer.ForClip(ClipTokenizer.FromDirectory(files.Directory));
+        }
+
+        string directory = files.TokenizerDirectory;
+        HfTokenizer tokenizer = HfTokenizer.FromFile(Path.Combine(directory, "tokenizer.json"));
+        JsonElement? tokenizerConfig = ClipModelFiles.ReadJson(Path.Combine(directory, "tokenizer_config.json"));
+        JsonElement? config = ClipModelFiles.ReadJson(Path.Combine(files.Directory, "config.json"));
+        string? padToken = tokenizerConfig is { } tc && tc.TryGetProperty("pad_token", out JsonElement pt) ? TokenText(pt) : null;
+        int padId = (padToken is null ? null : tokenizer.TokenToId(padToken)) ?? tokenizer.PadId;
+        int length;
+        TextCleaningMode cleaning;
+        if (files.Layout == ModelLayout.Immich)
+        {
+            JsonElement? textConfig = config is { } c && c.TryGetProperty("text_cfg", out JsonElement t) ? t : null;
+            length = textConfig is { } tcfg && tcfg.TryGetProperty("context_length", out JsonElement cl) ? cl.GetInt32() : 77;
+            bool canonicalize = textConfig is { } k && k.TryGetProperty("tokenizer_kwargs", out JsonElement kw) &&
+                kw.TryGetProperty("clean", out JsonElement clean) && clean.GetString() == "canonicalize";
+            cleaning = canonicalize ? TextCleaningMode.Canonicalize : TextCleaningMode.Whitespace;
+        }
+        else
+        {
+            // transformers pads SigLIP text to the text tower's positions (64) and does nothing else to it.
+            length = config is { } c && c.TryGetProperty("text_config", out JsonElement t) && t.TryGetProperty("max_position_embeddings", out JsonElement mp) ? mp.GetInt32()
+                : tokenizerConfig is { } tc2 && tc2.TryGetProperty("model_max_length", out JsonElement mm) && mm.TryGetInt32(out int m) && m < 100_000 ? m
+                : 64;
+            cleaning = TextCleaningMode.None;
+        }
+
+        if (options.TextCleaning is { } overridden)
+        {
+            cleaning = overridden;
+        }
+
+        // NLLB-CLIP reads a FLORES-200 language code before the text (Immich concatenates it without a space).
+        string prefix = tokenizer.TokenToId("eng_Latn") is not null ? (string.IsNullOrWhiteSpace(options.Language) ? "eng_Latn" : options.Language) : "";
+        return TextTokenizer.ForTokenizerJson(tokenizer, cleaning, length, padId, prefix);
+    }
+
+    private static string? TokenText(JsonElement e) =>
+        e.ValueKind == JsonValueKind.String ? e.GetString() : e.ValueKind == JsonValueKind.Object && e.TryGetProperty("content", out JsonElement c) ? c.GetString() : null;
+
+    /// <summary>The settings' scale and bias, else the folder's <c>calibration.json</c> (written by <c>models pull</c> from the manifest).</summary>
+    private static ScoreCalibration? ReadCalibration(string directory, ClipModelOptions options)
+    {
+        if (options.LogitScale is double scale && options.LogitBias is double bias)
+        {
+            return new ScoreCalibration(scale, bias);
+        }
+
+        JsonElement? file = ClipModelFiles.ReadJson(Path.Combine(directory, "calibration.json"));
+        if (file is { } f && f.TryGetProperty("logit_scale_exp", out JsonElement s) && f.TryGetProperty("logit_bias", out JsonElement b) &&
+            s.TryGetDouble(out double fs) && b.TryGetDouble(out double fb) && fs > 0 && double.IsFinite(fs) && double.IsFinite(fb))
+        {
+            return new ScoreCalibration(fs, fb);
+        }
+
+        return null;
     }
 
     private static int? ReadProjectionDim(string directory)
@@ -389,7 +504,8 @@ public sealed class ClipModel : IDisposable
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            return doc.RootElement.TryGetProperty("projection_dim", out JsonElement e) && e.TryGetInt32(out int d) ? d : null;
+            return doc.RootElement.TryGetProperty("projection_dim", out JsonElement e) && e.TryGetInt32(out int d) ? d
+                : doc.RootElement.TryGetProperty("embed_dim", out JsonElement ed) && ed.TryGetInt32(out int d2) ? d2 : null;
         }
         catch (JsonException)
         {

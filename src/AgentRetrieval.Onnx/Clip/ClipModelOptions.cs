@@ -35,6 +35,23 @@ public sealed class ClipModelOptions
     /// </summary>
     public bool VisionOnly { get; set; }
 
+    /// <summary>
+    /// Overrides the text cleaning the layout's reference applies (transformers.js: none; Immich: white space, plus
+    /// canonicalisation when the model's config asks for it). Null: as the reference does.
+    /// </summary>
+    public Encoders.TextCleaningMode? TextCleaning { get; set; }
+
+    /// <summary>A sigmoid model's trained exp(logit_scale); with <see cref="LogitBias"/> it overrides the folder's <c>calibration.json</c>.</summary>
+    [Range(1e-6, 1e6)]
+    public double? LogitScale { get; set; }
+
+    /// <summary>A sigmoid model's trained logit_bias.</summary>
+    [Range(-1e6, 1e6)]
+    public double? LogitBias { get; set; }
+
+    /// <summary>The FLORES-200 code NLLB-CLIP models read before the text (default <c>eng_Latn</c>); ignored by other models.</summary>
+    public string Language { get; set; } = "";
+
     /// <summary>The largest image allowed, in pixels, checked before decoding.</summary>
     [Range(1, long.MaxValue)]
     public long MaxPixels { get; set; } = Imaging.ImageLoader.DefaultMaxPixels;

@@ -1,6 +1,6 @@
 namespace AgentRetrieval.Onnx.Clip;
 
-/// <summary>CLIP's text tower as an <see cref="Microsoft.Extensions.AI.IEmbeddingGenerator{TInput, TEmbedding}"/>: batched, L2-normalised vectors.</summary>
+/// <summary>The text tower (CLIP, SigLIP, M-CLIP) as an <see cref="Microsoft.Extensions.AI.IEmbeddingGenerator{TInput, TEmbedding}"/>: batched, L2-normalised vectors.</summary>
 /// <remarks>Thread-safe. Disposes the model only when it owns it.</remarks>
 /// <param name="model">The model.</param>
 /// <param name="batchSize">Texts per inference call.</param>
@@ -16,6 +16,8 @@ public sealed class ClipTextEmbeddingGenerator(ClipModel model, int batchSize = 
     public override object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
-        return serviceKey is null && serviceType.IsInstanceOfType(Model.Tokenizer) ? Model.Tokenizer : base.GetService(serviceType, serviceKey);
+        return serviceKey is not null ? base.GetService(serviceType, serviceKey)
+            : serviceType.IsInstanceOfType(Model.Tokenizer) ? Model.Tokenizer
+            : base.GetService(serviceType, serviceKey);
     }
 }

@@ -23,6 +23,66 @@ public sealed class ModelDownloaderTests
     private static ModelDownloader Downloader(FakeHub hub, HttpClient http) => new(http, hub.BaseUri, maxAttempts: 3, retryDelay: TimeSpan.FromMilliseconds(10));
 
     [Fact]
+    public async Task PullAsync_ImmichLayoutWithExternalData_PullsEveryFileOfTheFoldersAndWritesCalibration()
+    {
+        // Immich's layout with a text tower whose weights sit in an external-data file the manifest cannot name.
+        string fixture = SharedFixtures.Require("fixtures/siglip-immich-tiny");
+        var files = new Dictionary<string, byte[]>();
+        foreach (string path in Directory.GetFiles(fixture, "*", SearchOption.AllDirectories).Where(p => !p.Contains($"{Path.DirectorySeparatorChar}images{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
+        {
+            files[Path.GetRelativePath(fixture, path).Replace('\\', '/')] = File.ReadAllBytes(path);
+        }
+
+        files["textual/4b1f0c2e-7a9d-11ef-b864-0242ac120002"] = [.. Enumerable.Range(0, 250_000).Select(i => (byte)(i * 13))];
+        var entry = new ModelEntry
+        {
+            Name = "immich-tiny",
+            Repository = "owner/repo",
+            Family = "siglip",
+            Layout = "immich",
+            IncludeFolders = ["textual", "visual"],
+            Calibration = new ModelCalibration { LogitScaleExp = 10, LogitBias = -10, Source = "the fixture's reference.json" },
+            Files = [new ModelFile { Path = "config.json" }, new ModelFile { Path = "textual/model.onnx" }, new ModelFile { Path = "visual/model.onnx" }],
+        };
+        using var hub = new FakeHub(files);
+        using var http = new HttpClient();
+        using var dir = new TempDirectory();
+
+        await Downloader(hub, http).PullAsync(entry, "full", dir.Path, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.True(ModelDownloader.IsInstalled(dir.Path));
+        foreach ((string path, byte[] bytes) in files.Where(f => f.Key.StartsWith("textual/", StringComparison.Ordinal) || f.Key.StartsWith("visual/", StringComparison.Ordinal)))
+        {
+            Assert.Equal(bytes, File.ReadAllBytes(dir.Combine(path.Split('/'))));
+        }
+
+        Assert.False(File.Exists(dir.Combine("README.md")), "files outside the listed folders are not pulled");
+        using var calibration = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(dir.Combine("calibration.json")));
+        Assert.Equal(10, calibration.RootElement.GetProperty("logit_scale_exp").GetDouble());
+        Assert.Equal(-10, calibration.RootElement.GetProperty("logit_bias").GetDouble());
+    }
+
+    [Fact]
+    public void Manifest_RetrievalModels_HaveFamilyLayoutLanguagesAndLicence()
+    {
+        ModelManifest manifest = ModelManifest.Load(Path.Combine(SharedFixtures.RepositoryRoot, "models", "manifest.json"));
+        string[] required = ["immich-vit-b-32-openai", "immich-vit-b-16-siglip2", "immich-xlm-roberta-large-vit-b-32", "immich-nllb-clip-base-siglip", "siglip2-base-patch16-224"];
+
+        foreach (string name in required)
+        {
+            ModelEntry e = manifest.Find(name);
+            Assert.Contains(e.Family, new[] { "clip", "siglip", "mclip" });
+            Assert.Contains(e.Layout, new[] { "immich", "transformers.js" });
+            Assert.NotEmpty(e.Languages);
+            Assert.False(string.IsNullOrEmpty(e.License), name);
+            Assert.True(e.Dimensions is 512 or 768, name);
+            Assert.Contains(e.FilesFor("full"), f => f.Path.EndsWith(".onnx", StringComparison.Ordinal));
+        }
+
+        Assert.All(manifest.Models.Where(m => m.Family == "siglip" && m.Calibration is not null), m => Assert.True(m.Calibration!.LogitScaleExp > 1 && m.Calibration.LogitBias < 0));
+    }
+
+    [Fact]
     public async Task PullAsync_GoodRepository_InstallsVerifiedFiles()
     {
         using var hub = new FakeHub(Files());
