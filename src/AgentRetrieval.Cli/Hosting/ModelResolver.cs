@@ -76,6 +76,10 @@ internal static class ModelResolver
                 IntraOpThreads = clip.IntraOpThreads,
                 MaxPixels = clip.MaxPixels,
                 ScaledDecode = clip.ScaledDecode,
+                TextCleaning = clip.TextCleaning,
+                LogitScale = clip.LogitScale,
+                LogitBias = clip.LogitBias,
+                Language = clip.Language,
             };
         }
 

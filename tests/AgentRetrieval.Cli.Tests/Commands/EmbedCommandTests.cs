@@ -86,6 +86,65 @@ public sealed class EmbedCommandTests
         (int code, _, string stderr) = await new CliRunner(home.Path).RunAsync("embed", "--text", "a dog", "--model", home.Path);
 
         Assert.Equal(1, code);
-        Assert.Contains("not a usable CLIP model folder", stderr);
+        Assert.Contains("not a usable model folder", stderr);
+        Assert.Contains("Immich's layout", stderr);
+    }
+
+    [Fact]
+    public async Task Embed_ImmichFolderMissingAFile_SaysWhichFileIsMissing()
+    {
+        using var home = new TempDirectory();
+        using var model = new TempDirectory();
+        Directory.CreateDirectory(model.Combine("textual"));
+        File.Copy(Path.Combine(SharedFixtures.MClipTiny, "config.json"), model.Combine("config.json"));
+        File.Copy(Path.Combine(SharedFixtures.MClipTiny, "textual", "model.onnx"), model.Combine("textual", "model.onnx"));
+
+        (int code, _, string stderr) = await new CliRunner(home.Path).RunAsync("embed", "--text", "a dog", "--model", model.Path);
+
+        Assert.Equal(1, code);
+        Assert.Contains("textual/tokenizer.json", stderr);
+        Assert.Contains("visual/model.onnx", stderr);
+    }
+
+    public static TheoryData<string, string, string, string> FixtureStrings() => new()
+    {
+        { "siglip-tiny", "A PHOTO OF A DOG!", "ids_padded64", "text_embeds" },
+        { "siglip-tiny", "ＦＵＬＬ ｗｉｄｔｈ ａｂｃ １２３", "ids_padded64", "text_embeds" },
+        { "siglip-immich-tiny", "İstanbul'da köprü", "ids", "embedding" },
+        { "mclip-tiny", "emoji 🐶🏖️ on the beach", "ids", "embedding" },
+        { "mclip-tiny", "ＦＵＬＬ ｗｉｄｔｈ ａｂｃ １２３", "ids", "embedding" },
+    };
+
+    [Theory]
+    [MemberData(nameof(FixtureStrings))]
+    public async Task Embed_FixtureText_PrintsTheReferenceIdsAndVector(string fixture, string text, string idsField, string vectorField)
+    {
+        string folder = SharedFixtures.Require("fixtures/" + fixture);
+        System.Text.Json.JsonElement entry = ReferenceData.LoadFrom(folder).GetProperty("text").EnumerateArray().First(e => e.GetProperty("text").GetString() == text);
+        using var home = new TempDirectory();
+
+        (int code, string stdout, string stderr) = await new CliRunner(home.Path).RunAsync("embed", "--text", text, "--model", folder, "--json");
+
+        Assert.True(code == 0, stderr);
+        using var json = System.Text.Json.JsonDocument.Parse(stdout);
+        Assert.Equal(ReferenceData.Ints(entry.GetProperty(idsField)), ReferenceData.Ints(json.RootElement.GetProperty("input_ids")));
+        double cosine = ReferenceData.Cosine(ReferenceData.Floats(entry.GetProperty(vectorField)), ReferenceData.Floats(json.RootElement.GetProperty("vector")));
+        Assert.True(cosine >= 0.9999, $"cosine {cosine}");
+    }
+
+    [Fact]
+    public async Task Embed_SiglipTextAndImageWithRecordedScale_PrintsTheReferenceProbability()
+    {
+        string folder = SharedFixtures.SiglipTiny;
+        System.Text.Json.JsonElement reference = ReferenceData.LoadFrom(folder);
+        using var home = new TempDirectory();
+        var runner = new CliRunner(home.Path) { Environment = { ["AGENTRETRIEVAL_Clip__LogitScale"] = "10", ["AGENTRETRIEVAL_Clip__LogitBias"] = "-10" } };
+
+        (int code, string stdout, string stderr) = await runner.RunAsync("embed", "--text", "a photo of a dog", "--image", Path.Combine(SharedFixtures.ClipTiny, "images", "australia.jpg"), "--model", folder, "--json");
+
+        Assert.True(code == 0, stderr);
+        using var json = System.Text.Json.JsonDocument.Parse(stdout);
+        double expected = reference.GetProperty("probability_text_x_image")[0][0].GetDouble();
+        Assert.True(Math.Abs(expected - json.RootElement.GetProperty("probability").GetDouble()) <= 1e-3, stdout);
     }
 }
