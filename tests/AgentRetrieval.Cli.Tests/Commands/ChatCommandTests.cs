@@ -11,6 +11,32 @@ public sealed class ChatCommandTests
         [.. stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
 
     [Fact]
+    public async Task Chat_FrenchAndJapaneseOverAMultilingualIndex_SearchesTheRequestAsWritten()
+    {
+        // The M-CLIP fixture in Immich's layout: its XLM-R tokenizer reads both requests (random weights, so only the
+        // path is checked: the request reaches the multilingual text tower whole and the results are its nearest).
+        using var home = new TempDirectory();
+        string gallery = Path.Combine(SharedFixtures.Data, "demo-gallery");
+        string[] model = ["--model", SharedFixtures.MClipTiny, "--index", home.Combine("index")];
+
+        (int code, string stdout, string stderr) = await new CliRunner(home.Path).RunWithInputAsync(
+            "un chien qui court sur la plage\n/reset\n浜辺で遊ぶ子供\n/quit\n", ["chat", gallery, "--json", .. model]);
+
+        Assert.True(code == 0, stderr);
+        List<JsonElement> turns = Turns(stdout);
+        Assert.Equal(2, turns.Count);
+        Assert.Equal("un chien qui court sur la plage", turns[0].GetProperty("query").GetString());
+        Assert.Equal("浜辺で遊ぶ子供", turns[1].GetProperty("query").GetString());
+        (int searchCode, string searchOut, string searchErr) = await new CliRunner(home.Path).RunAsync(["search", "浜辺で遊ぶ子供", "--json", "--top", "3", .. model]);
+        Assert.True(searchCode == 0, searchErr);
+        using JsonDocument search = JsonDocument.Parse(searchOut);
+        Assert.Contains("mclip-tiny", search.RootElement.GetProperty("model").GetString(), StringComparison.Ordinal);
+        Assert.Equal(
+            search.RootElement.GetProperty("results")[0].GetProperty("path").GetString(),
+            turns[1].GetProperty("results")[0].GetProperty("path").GetString());
+    }
+
+    [Fact]
     public async Task Chat_NoLlm_FeedbackReshapesTheNextTurn()
     {
         using var home = new TempDirectory();

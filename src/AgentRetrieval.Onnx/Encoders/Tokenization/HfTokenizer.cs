@@ -15,16 +15,20 @@ public sealed class HfTokenizer
     private readonly IPreTokenizer? _preTokenizer;
     private readonly ITokenModel _model;
     private readonly TemplatePostProcessor _post;
-    private readonly (string Content, int Id, bool LStrip, bool RStrip)[] _added;
+    private readonly AddedToken[] _raw;
+    private readonly AddedToken[] _normalizedAdded;
+    private readonly AddedToken[] _added;
 
     private HfTokenizer(INormalizer? normalizer, IPreTokenizer? preTokenizer, ITokenModel model, TemplatePostProcessor post,
-        (string, int, bool, bool)[] added, int? maxLength, int? padLength, int padId, string source)
+        AddedToken[] added, int? maxLength, int? padLength, int padId, string source)
     {
         _normalizer = normalizer;
         _preTokenizer = preTokenizer;
         _model = model;
         _post = post;
-        _added = [.. added.OrderByDescending(a => a.Item1.Length)];
+        _added = added;
+        _raw = [.. added.Where(a => !a.Normalized && a.Content.Length > 0).OrderByDescending(a => a.Content.Length)];
+        _normalizedAdded = [.. added.Where(a => a.Normalized && a.Content.Length > 0).OrderByDescending(a => a.Content.Length)];
         MaxLength = maxLength;
         PadLength = padLength;
         PadId = padId;
@@ -95,7 +99,7 @@ public sealed class HfTokenizer
     public int? TokenToId(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        foreach (var a in _added)
+        foreach (AddedToken a in _added)
         {
             if (a.Content == token)
             {
@@ -148,7 +152,7 @@ public sealed class HfTokenizer
         bool first = true;
         while (start <= text.Length)
         {
-            (int at, int length, int id, int segmentEnd, int resume) = FindAdded(text, start);
+            (int at, int length, int id, int segmentEnd, int resume) = FindAdded(_raw, text, start);
             EncodeSegment(text[start..segmentEnd], first, ids);
             first = false;
             if (at < 0)
@@ -177,23 +181,41 @@ public sealed class HfTokenizer
             return;
         }
 
-        List<string> pieces = _preTokenizer?.PreTokenize([normalized], first) ?? [normalized];
-        foreach (string piece in pieces)
+        // Added tokens that are matched on normalised text split it again; the rest is pre-tokenised and tokenized.
+        int start = 0;
+        while (start <= normalized.Length)
         {
-            _model.Tokenize(piece, ids);
+            (int at, _, int id, int partEnd, int resume) = FindAdded(_normalizedAdded, normalized, start);
+            string part = normalized[start..partEnd];
+            if (part.Length > 0)
+            {
+                List<string> pieces = _preTokenizer?.PreTokenize([part], first && start == 0) ?? [part];
+                foreach (string piece in pieces)
+                {
+                    _model.Tokenize(piece, ids);
+                }
+            }
+
+            if (at < 0)
+            {
+                break;
+            }
+
+            ids.Add(id);
+            start = resume;
         }
     }
 
     /// <summary>The leftmost-longest added token at or after <paramref name="start"/>, with lstrip/rstrip applied.</summary>
-    private (int At, int Length, int Id, int SegmentEnd, int Resume) FindAdded(string text, int start)
+    private static (int At, int Length, int Id, int SegmentEnd, int Resume) FindAdded(AddedToken[] tokens, string text, int start)
     {
         int bestAt = -1, bestLength = 0, bestIndex = -1;
-        for (int k = 0; k < _added.Length; k++)
+        for (int k = 0; k < tokens.Length; k++)
         {
-            int at = text.IndexOf(_added[k].Content, start, StringComparison.Ordinal);
-            if (at >= 0 && (bestAt < 0 || at < bestAt || (at == bestAt && _added[k].Content.Length > bestLength)))
+            int at = text.IndexOf(tokens[k].Content, start, StringComparison.Ordinal);
+            if (at >= 0 && (bestAt < 0 || at < bestAt || (at == bestAt && tokens[k].Content.Length > bestLength)))
             {
-                (bestAt, bestLength, bestIndex) = (at, _added[k].Content.Length, k);
+                (bestAt, bestLength, bestIndex) = (at, tokens[k].Content.Length, k);
             }
         }
 
@@ -203,7 +225,7 @@ public sealed class HfTokenizer
         }
 
         int segmentEnd = bestAt, resume = bestAt + bestLength;
-        if (_added[bestIndex].LStrip)
+        if (tokens[bestIndex].LStrip)
         {
             while (segmentEnd > start && char.IsWhiteSpace(text[segmentEnd - 1]))
             {
@@ -211,7 +233,7 @@ public sealed class HfTokenizer
             }
         }
 
-        if (_added[bestIndex].RStrip)
+        if (tokens[bestIndex].RStrip)
         {
             while (resume < text.Length && char.IsWhiteSpace(text[resume]))
             {
@@ -219,6 +241,6 @@ public sealed class HfTokenizer
             }
         }
 
-        return (bestAt, bestLength, _added[bestIndex].Id, segmentEnd, resume);
+        return (bestAt, bestLength, tokens[bestIndex].Id, segmentEnd, resume);
     }
 }

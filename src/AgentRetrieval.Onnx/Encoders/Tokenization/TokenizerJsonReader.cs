@@ -8,23 +8,25 @@ namespace AgentRetrieval.Onnx.Encoders.Tokenization;
 internal static class TokenizerJsonReader
 {
     public delegate HfTokenizer Factory(INormalizer? normalizer, IPreTokenizer? preTokenizer, ITokenModel model, TemplatePostProcessor post,
-        (string, int, bool, bool)[] added, int? maxLength, int? padLength, int padId);
+        AddedToken[] added, int? maxLength, int? padLength, int padId);
 
     public static HfTokenizer Read(JsonElement root, string path, Factory create)
     {
-        var added = new List<(string, int, bool, bool)>();
+        var added = new List<AddedToken>();
         if (root.TryGetProperty("added_tokens", out JsonElement at) && at.ValueKind == JsonValueKind.Array)
         {
             foreach (JsonElement t in at.EnumerateArray())
             {
-                added.Add((t.GetProperty("content").GetString()!, t.GetProperty("id").GetInt32(), Bool(t, "lstrip"), Bool(t, "rstrip")));
+                bool special = Bool(t, "special");
+                // As the reference: an added token is matched on the normalised text unless it says otherwise (special tokens default to raw).
+                added.Add(new AddedToken(t.GetProperty("content").GetString()!, t.GetProperty("id").GetInt32(), Bool(t, "lstrip"), Bool(t, "rstrip"), Bool(t, "normalized", !special)));
             }
         }
 
         INormalizer? normalizer = Normalizer(Get(root, "normalizer"));
         IPreTokenizer? pre = PreTokenizer(Get(root, "pre_tokenizer"));
         ITokenModel model = Model(root.GetProperty("model"));
-        int? IdOf(string token) => added.FirstOrDefault(a => a.Item1 == token) is { Item1: not null } a ? a.Item2 : model.TokenToId(token);
+        int? IdOf(string token) => added.FirstOrDefault(a => a.Content == token) is { } a ? a.Id : model.TokenToId(token);
         TemplatePostProcessor post = PostProcessor(Get(root, "post_processor"), IdOf);
 
         int? maxLength = null, padLength = null;
