@@ -58,7 +58,27 @@ internal static class ModelsCommand
                     r.installed ? "yes" : "no");
             }
 
-            Ui.Out.Write(table);
+            if (Ui.Out.Profile.Width >= 140)
+            {
+                Ui.Out.Write(table);
+            }
+            else
+            {
+                // A narrow terminal (or a pipe) gets one line per model: a seven-column table would break every word.
+                foreach (var r in rows)
+                {
+                    string sizes = string.Join(", ", r.variants.Select(v => v.Value > 0 ? $"{v.Key} {v.Value:0.#}{(r.sizes_complete ? "" : "+")} MB" : $"{v.Key} ? MB"));
+                    Ui.Out.WriteLine(Markup.Escape(r.name + (r.is_default ? " (default)" : "")) + (r.installed ? "  [installed]" : ""));
+                    Ui.Out.WriteLine("    " + Markup.Escape(string.Join(" · ", new[]
+                    {
+                        r.family is null ? r.kind : $"{r.family}, {r.layout} layout",
+                        r.dimensions > 0 ? $"{r.dimensions}-d" : "",
+                        sizes,
+                        r.languages.Count == 0 ? "" : string.Join(", ", r.languages),
+                        r.repository,
+                    }.Where(x => x.Length > 0))));
+                }
+            }
             Ui.Info($"Models folder: {settings.Models.Directory}. Get one with: agentretrieval models pull <name> [--variant quantized]. " +
                 "'?' or '+': (part of) the size is taken from the hub's listing at download; --json lists every language, licence and published quality.");
             return Task.FromResult(0);
