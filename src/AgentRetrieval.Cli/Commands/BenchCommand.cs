@@ -34,10 +34,11 @@ internal static class BenchCommand
         var ingestMegapixels = new Option<double>("--ingest-megapixels") { Description = "Size of the generated JPEGs for --ingest.", DefaultValueFactory = _ => 12 };
         var ingestImages = new Option<int>("--ingest-images") { Description = "How many JPEGs for --ingest (the first ones are the --images photos upscaled, the rest synthetic).", DefaultValueFactory = _ => 48 };
         var coldStarts = new Option<int>("--cold-starts") { Description = "Fresh 'search' processes per index size.", DefaultValueFactory = _ => 3 };
+        var indexDir = new Option<string?>("--index-dir") { Description = "Keep the --index-sizes indexes in this folder and reuse them on the next run (the same seeded photos): the 1M build is paid once." };
         var formats = new Option<double>("--formats") { Description = "Also measure decode cost per format (JPEG, HEIC, AVIF, RAW preview) and the embedding cosine to the JPEG, at this many megapixels, on the first four photos of --images; 0 skips it.", DefaultValueFactory = _ => 0 };
         var command = new Command("bench", "Measure search latency, recall and memory for exact, binary-shortlist and HNSW search; indexing throughput; agent turns by stage.")
         {
-            sizes, dims, queries, bits, shortlist, hnswMax, images, llm, indexSizes, coldStarts, formats, ingest, ingestShapes, ingestJudge, ingestMegapixels, ingestImages,
+            sizes, dims, queries, bits, shortlist, hnswMax, images, llm, indexSizes, coldStarts, indexDir, formats, ingest, ingestShapes, ingestJudge, ingestMegapixels, ingestImages,
         };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
@@ -97,7 +98,7 @@ internal static class BenchCommand
                 {
                     token.ThrowIfCancellationRequested();
                     Ui.Info($"the product's index at {n:N0} photos ({identity.Dimensions} dimensions, model {identity.Key}): default search, a 10% date filter, {result.GetValue(coldStarts)} cold starts:");
-                    large.Add(LargeIndexBench.Run(n, identity, Math.Min(result.GetValue(queries), 50), result.GetValue(coldStarts), searchArguments, Ui.Info));
+                    large.Add(LargeIndexBench.Run(n, identity, Math.Min(result.GetValue(queries), 50), result.GetValue(coldStarts), searchArguments, Ui.Info, result.GetValue(indexDir)));
                     GC.Collect();
                 }
             }

@@ -45,6 +45,7 @@ internal static class McpCommand
             var text = model.Text;
             var images = model.Images;
             using EmbeddedImageIndex index = EmbeddedImageIndex.Open(settings.Indexing.IndexDirectory);
+            CommandServices.WarmInBackground(index);
             using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
             var prompts = new FilePromptProvider(FilePromptProvider.DefaultDirectory);
             settings.Agent.Clarify = false;

@@ -48,6 +48,7 @@ internal static class CommandServices
                 Ui.Info($"Indexed {report.Root}: {report.Found - report.Skipped.Count} images in this folder ({report.Embedded} new, {report.Skipped.Count} skipped); the index holds {report.IndexedImages} in all.");
             }
 
+            WarmInBackground(index);
             return index;
         }
         catch
@@ -56,4 +57,20 @@ internal static class CommandServices
             throw;
         }
     }
+
+    /// <summary>
+    /// A long-running host (chat, serve, mcp) maps the index's vector files ahead in the background, so that its searches
+    /// of a large library take no page faults on random rows. Best effort: a failure changes nothing but speed.
+    /// </summary>
+    public static void WarmInBackground(EmbeddedImageIndex index) => _ = Task.Run(() =>
+    {
+        try
+        {
+            index.WarmUp();
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            // Closed meanwhile, or the files changed under it: searches map what they need themselves.
+        }
+    });
 }

@@ -139,16 +139,27 @@ public static class ImageLoader
     /// <param name="minShortSide">The fewest pixels the caller needs along the short side, or 0.</param>
     /// <returns>The decoded image; the caller disposes it.</returns>
     /// <exception cref="InvalidImageException">Empty, corrupt, truncated, not an image, or too large.</exception>
-    public static Image<Rgb24> LoadRgb(ReadOnlyMemory<byte> data, long maxPixels, int minShortSide)
+    public static Image<Rgb24> LoadRgb(ReadOnlyMemory<byte> data, long maxPixels, int minShortSide) => LoadRgb(data, maxPixels, minShortSide, out _);
+
+    /// <summary>As <see cref="LoadRgb(ReadOnlyMemory{byte}, long, int)"/>, saying at which scale the image was decoded.</summary>
+    /// <param name="data">The encoded image.</param>
+    /// <param name="maxPixels">The largest width × height allowed (decompression-bomb guard).</param>
+    /// <param name="minShortSide">The fewest pixels the caller needs along the short side, or 0.</param>
+    /// <param name="decodeScale">1 for a full-size decode, else 2, 4 or 8 (a JPEG decoded from its DCT at that fraction).</param>
+    /// <returns>The decoded image; the caller disposes it.</returns>
+    /// <exception cref="InvalidImageException">Empty, corrupt, truncated, not an image, or too large.</exception>
+    public static Image<Rgb24> LoadRgb(ReadOnlyMemory<byte> data, long maxPixels, int minShortSide, out int decodeScale)
     {
         ImageInfo info = Identify(data, out RawImage? raw);
         EnsureWithinLimit(info, maxPixels);
+        decodeScale = 1;
         if (info.Format == "JPEG")
         {
+            decodeScale = DecodeScaleFor(info, minShortSide);
             // libjpeg-turbo (through Magick.NET), at full size or a reduced DCT scale: the decoder Pillow uses, so the
             // pixels are the reference's (ImageSharp's own IDCT differs by a level or two on edges, which moves a SigLIP
             // vision tower's embedding visibly).
-            return ScaledJpegDecoder.Decode(data, info.Width, info.Height, DecodeScaleFor(info, minShortSide));
+            return ScaledJpegDecoder.Decode(data, info.Width, info.Height, decodeScale);
         }
 
         if (info.Format is "HEIC" or "HEIF" or "AVIF")
@@ -159,7 +170,7 @@ public static class ImageLoader
         if (raw is not null)
         {
             // The preview, turned as the RAW file says unless the preview carries its own orientation.
-            Image<Rgb24> preview = LoadRgb(data.Slice(raw.Offset, raw.Length), maxPixels, minShortSide);
+            Image<Rgb24> preview = LoadRgb(data.Slice(raw.Offset, raw.Length), maxPixels, minShortSide, out decodeScale);
             if (raw.Orientation != 1 && !raw.PreviewHasOrientation)
             {
                 preview.Metadata.ExifProfile ??= new ExifProfile();

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace AgentRetrieval.Indexing.Vectors;
 
@@ -17,6 +18,12 @@ internal static class VectorSearch
 
     /// <summary>How many rows per shortlisted row the prefix stage passes to the whole-code stage.</summary>
     private const int WideFactor = 16;
+
+    /// <summary>How many random rows ahead a scan asks the memory for (their cache misses overlap instead of queueing).</summary>
+    private const int PrefetchAhead = 12;
+
+    /// <summary>How many rows ahead the exact re-score asks for a float16 row (1 KB at 512 dimensions: 16 cache lines).</summary>
+    private const int RowPrefetchAhead = 2;
 
     /// <summary>Exact cosine of every (allowed) row.</summary>
     public static (int Row, float Score)[] Exact(VectorView view, int[] fileRows, ReadOnlySpan<float> query, int k, bool[]? mask)
@@ -54,8 +61,9 @@ internal static class VectorSearch
         int n = fileRows.Length;
         int prefixWords = Math.Min(2, words);
         // Stage 1: prefix distances of every row, with a histogram per part to find the threshold without sorting.
-        byte[] distances = new byte[n];
-        int[][] histograms = Partitioned(n, (start, end) => ScanPrefix(view, fileRows, q, prefixWords, mask, distances, start, end));
+        byte[] distances = System.Buffers.ArrayPool<byte>.Shared.Rent(n);
+        ulong[]? column = prefixWords == 2 ? view.PrefixColumn(fileRows) : null;
+        int[][] histograms = Partitioned(n, (start, end) => ScanPrefix(view, fileRows, q, prefixWords, mask, distances, column, start, end));
         int[] total = new int[(prefixWords * 64) + 2];
         foreach (int[] h in histograms)
         {
@@ -67,7 +75,8 @@ internal static class VectorSearch
 
         int candidates = n - total[^1]; // the last bucket counts rows the mask excludes
         shortlist = Math.Min(Math.Max(shortlist, k), candidates);
-        int[] wide = Select(distances, total, Math.Min(candidates, WideFactor * shortlist));
+        int[] wide = SelectBytes(distances, n, total, Math.Min(candidates, WideFactor * shortlist));
+        System.Buffers.ArrayPool<byte>.Shared.Return(distances);
 
         // Stage 2: whole codes of the wide shortlist. Stage 3: exact scores.
         return Rescore(view, fileRows, query, k, Nearest(view, fileRows, q, wide, shortlist, bits));
@@ -76,13 +85,32 @@ internal static class VectorSearch
     /// <summary>The <paramref name="count"/> rows of <paramref name="candidates"/> whose whole codes are nearest the query's.</summary>
     private static int[] Nearest(VectorView view, int[] fileRows, ulong[] q, int[] candidates, int count, int bits)
     {
+        // Random reads of whole codes: split across the cores, each with its own histogram.
         ushort[] full = new ushort[candidates.Length];
-        int[] fullHistogram = new int[bits + 2];
-        for (int i = 0; i < candidates.Length; i++)
+        int[][] histograms = Partitioned(candidates.Length, (start, end) =>
         {
-            int d = view.Distance(fileRows[candidates[i]], q);
-            full[i] = (ushort)d;
-            fullHistogram[d]++;
+            int[] h = new int[bits + 2];
+            for (int i = start; i < end; i++)
+            {
+                if (i + PrefetchAhead < end)
+                {
+                    view.PrefetchCode(fileRows[candidates[i + PrefetchAhead]]);
+                }
+
+                int d = view.Distance(fileRows[candidates[i]], q);
+                full[i] = (ushort)d;
+                h[d]++;
+            }
+
+            return h;
+        }, minimumPerPart: 4_096);
+        int[] fullHistogram = histograms[0];
+        for (int p = 1; p < histograms.Length; p++)
+        {
+            for (int b = 0; b < fullHistogram.Length; b++)
+            {
+                fullHistogram[b] += histograms[p][b];
+            }
         }
 
         return [.. Select(full, fullHistogram, count).Select(i => candidates[i])];
@@ -95,14 +123,23 @@ internal static class VectorSearch
         return Merge(Partitioned(rows.Length, (start, end) =>
         {
             var top = new TopK.Keeper(k);
-                for (int i = start; i < end; i++)
+            for (int i = start; i < end; i++)
             {
+                if (i + RowPrefetchAhead < end)
+                {
+                    view.PrefetchRow(fileRows[rows[i + RowPrefetchAhead]]);
+                }
+
                 top.Offer(rows[i], view.Dot(fileRows[rows[i]], qf));
             }
 
             return top.Sorted();
         }, minimumPerPart: 1_024), k);
     }
+
+    internal static int[] SelectForTest(byte[] distances, int[] histogram, int count) => Select(distances, histogram, count);
+
+    internal static int[] SelectBytesForTest(byte[] distances, int[] histogram, int count) => SelectBytes(distances, distances.Length, histogram, count);
 
     /// <summary>The rows of the <paramref name="count"/> smallest distances (ties by row), from the distances' histogram.</summary>
     private static int[] Select<T>(T[] distances, int[] histogram, int count)
@@ -128,9 +165,59 @@ internal static class VectorSearch
         return rows;
     }
 
+    /// <summary>
+    /// <see cref="Select{T}"/> for byte distances, 32 at a time: the rows below the threshold are a few percent, so whole
+    /// vectors of rows that are all above it are skipped with one compare.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe int[] SelectBytes(byte[] distances, int n, int[] histogram, int count)
+    {
+        int threshold = 0, taken = 0;
+        while (threshold < histogram.Length - 1 && taken + histogram[threshold] < count)
+        {
+            taken += histogram[threshold++];
+        }
+
+        int[] rows = new int[count];
+        int found = 0, atThreshold = count - taken, r = 0;
+        fixed (byte* d = distances)
+        {
+            if (Vector256.IsHardwareAccelerated && threshold < 255)
+            {
+                // Unsigned bytes: d <= threshold exactly when max(d, threshold) == threshold.
+                Vector256<byte> limit = Vector256.Create((byte)threshold);
+                for (; r + 32 <= n && found < count; r += 32)
+                {
+                    Vector256<byte> v = Vector256.Load(d + r);
+                    uint hits = Vector256.Equals(Vector256.Max(v, limit), limit).ExtractMostSignificantBits();
+                    while (hits != 0 && found < count)
+                    {
+                        int i = r + BitOperations.TrailingZeroCount(hits);
+                        hits &= hits - 1;
+                        if (d[i] < threshold || atThreshold-- > 0)
+                        {
+                            rows[found++] = i;
+                        }
+                    }
+                }
+            }
+
+            for (; r < n && found < count; r++)
+            {
+                int v = d[r];
+                if (v < threshold || (v == threshold && atThreshold-- > 0))
+                {
+                    rows[found++] = r;
+                }
+            }
+        }
+
+        return rows;
+    }
+
     // The scans run once in a fresh process: compiled optimised at once rather than through the unoptimised first tier.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe int[] ScanPrefix(VectorView view, int[] fileRows, ulong[] q, int prefixWords, bool[]? mask, byte[] distances, int start, int end)
+    private static unsafe int[] ScanPrefix(VectorView view, int[] fileRows, ulong[] q, int prefixWords, bool[]? mask, byte[] distances, ulong[]? column, int start, int end)
     {
         // Four interleaved histograms: consecutive rows with the same distance do not wait on each other's increment.
         int buckets = (prefixWords * 64) + 2, excluded = buckets - 1;
@@ -141,22 +228,37 @@ internal static class VectorSearch
         fixed (int* h = histograms)
         fixed (byte* dist = distances)
         fixed (int* rowsOf = fileRows)
+        fixed (ulong* prefix = column)
         {
-            for (int r = start; r < end; r++)
+            if (prefix is not null)
             {
-                int d;
-                if (mask is not null && !mask[r])
+                // The contiguous column, in the snapshot's order: 16 bytes a row, read straight through.
+                for (int r = start; r < end; r++)
                 {
-                    d = excluded;
+                    ulong* c = prefix + ((long)r * 2);
+                    int d = mask is not null && !mask[r] ? excluded : BitOperations.PopCount(c[0] ^ q0) + BitOperations.PopCount(c[1] ^ q1);
+                    dist[r] = (byte)d;
+                    h[((r & 3) * buckets) + d]++;
                 }
-                else
+            }
+            else
+            {
+                for (int r = start; r < end; r++)
                 {
                     ulong* c = codes + ((long)rowsOf[r] * words);
-                    d = BitOperations.PopCount(c[0] ^ q0) + (prefixWords > 1 ? BitOperations.PopCount(c[1] ^ q1) : 0);
-                }
+                    int d;
+                    if (mask is not null && !mask[r])
+                    {
+                        d = excluded;
+                    }
+                    else
+                    {
+                        d = BitOperations.PopCount(c[0] ^ q0) + (prefixWords > 1 ? BitOperations.PopCount(c[1] ^ q1) : 0);
+                    }
 
-                dist[r] = (byte)d;
-                h[((r & 3) * buckets) + d]++;
+                    dist[r] = (byte)d;
+                    h[((r & 3) * buckets) + d]++;
+                }
             }
         }
 

@@ -190,6 +190,50 @@ public sealed class VectorFilesTests
     }
 
     [Fact]
+    public void Search_WideCodesWithDeadRows_PrefixColumnShortlistAgreesWithExactAndWarmUpChangesNothing()
+    {
+        // 256 dimensions: four code words, so the first stage reads the contiguous two-word prefix column, built per
+        // snapshot in its row order; dead rows make that order differ from the files'.
+        using var dir = new TempDirectory();
+        var model = new ModelIdentity("wide", 256, "beef", new Dictionary<string, string>());
+        float[][] vectors = Clustered(3_000, seed: 9, dims: 256);
+        using EmbeddedImageIndex index = Build(dir.Path, vectors, batch: 600, model);
+        index.RemoveFiles(Enumerable.Range(0, 300).Select(i => $"/p/{i * 7}.jpg"));
+        var random = new Random(10);
+        float[][] queries = [.. Enumerable.Range(0, 20).Select(_ => Noisy(vectors[random.Next(vectors.Length)], 0.3f, random))];
+
+        index.ShortlistThreshold = 1_000;
+        List<long>[] before = [.. queries.Select(q => index.Search(q, model, 10).Select(h => h.Id).ToList())];
+        Assert.Equal("shortlist", index.LastSearchMode);
+        Assert.Equal(OperatingSystem.IsLinux(), index.WarmUp());
+        List<long>[] after = [.. queries.Select(q => index.Search(q, model, 10).Select(h => h.Id).ToList())];
+        index.ShortlistThreshold = int.MaxValue;
+        List<long>[] exact = [.. queries.Select(q => index.Search(q, model, 10).Select(h => h.Id).ToList())];
+
+        Assert.Equal(before, after);
+        int found = exact.Zip(before, (e, b) => e.Count(b.Contains)).Sum();
+        Assert.InRange(found / (double)exact.Sum(e => e.Count), 0.95, 1.0);
+        Assert.All(before, ids => Assert.DoesNotContain(ids, id => index.ListImages().All(x => x.Id != id)));
+    }
+
+    [Theory]
+    [InlineData(1_000, 37, 1)]
+    [InlineData(70_001, 3_000, 2)]
+    [InlineData(5_000, 5_000, 3)]
+    public void SelectBytes_SameRowsAsTheScalarSelection(int n, int count, int seed)
+    {
+        var random = new Random(seed);
+        byte[] distances = [.. Enumerable.Range(0, n).Select(_ => (byte)random.Next(0, 130))];
+        int[] histogram = new int[130];
+        foreach (byte d in distances)
+        {
+            histogram[d]++;
+        }
+
+        Assert.Equal(VectorSearch.SelectForTest(distances, histogram, count), VectorSearch.SelectBytesForTest(distances, histogram, count));
+    }
+
+    [Fact]
     public void RemoveFiles_ManyRowsDead_CompactedToNextGenerationSameResults()
     {
         using var dir = new TempDirectory();
@@ -300,10 +344,10 @@ public sealed class VectorFilesTests
         Assert.Equal(3, reopened.Count);
     }
 
-    private static EmbeddedImageIndex Build(string dir, float[][] vectors, int batch)
+    private static EmbeddedImageIndex Build(string dir, float[][] vectors, int batch, ModelIdentity? model = null)
     {
         EmbeddedImageIndex index = EmbeddedImageIndex.Open(dir);
-        index.BindModel(s_model);
+        index.BindModel(model ?? s_model);
         foreach (int[] chunk in Enumerable.Range(0, vectors.Length).Chunk(batch))
         {
             index.Commit([.. chunk.Select(i => File(i, vectors[i]))]);
@@ -322,11 +366,11 @@ public sealed class VectorFilesTests
     }
 
     /// <summary>Unit vectors around a few centres with a shared offset, as image embeddings are.</summary>
-    private static float[][] Clustered(int n, int seed)
+    private static float[][] Clustered(int n, int seed, int dims = Dims)
     {
         var random = new Random(seed);
-        float[] offset = Unit(Dims, seed + 1000);
-        float[][] centres = [.. Enumerable.Range(0, 8).Select(c => Unit(Dims, (seed * 31) + c))];
+        float[] offset = Unit(dims, seed + 1000);
+        float[][] centres = [.. Enumerable.Range(0, 8).Select(c => Unit(dims, (seed * 31) + c))];
         return [.. Enumerable.Range(0, n).Select(i =>
         {
             float[] v = Noisy(centres[i % centres.Length], 0.6f, random);
