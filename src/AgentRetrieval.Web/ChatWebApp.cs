@@ -25,7 +25,11 @@ namespace AgentRetrieval.Web;
 /// <param name="Tools">The image-search tools to serve over MCP at <c>/mcp</c> (Streamable HTTP), or null for no MCP endpoint.</param>
 /// <param name="Watch">The folder watcher's status, when folders are watched.</param>
 public sealed record ChatWebDependencies(RetrievalAgent Agent, EmbeddedImageIndex Index, ModelIdentity Model, Func<FolderIndexer>? IndexerFactory, string LlmDescription, long MaxPixels, IReadOnlyList<string>? Scope = null,
-    ImageSearchTools? Tools = null, WatchStatus? Watch = null);
+    ImageSearchTools? Tools = null, WatchStatus? Watch = null)
+{
+    /// <summary>A note about the model the start page shows (the weak offline default and the command that installs a real model), or null.</summary>
+    public string? ModelNotice { get; init; }
+}
 
 /// <summary>
 /// The chat page: minimal APIs and static files. A turn streams server-sent events (stages, answer text, results);
@@ -104,6 +108,30 @@ public static class ChatWebApp
             activity = deps.Watch?.Activity,
             lastChange = deps.Watch?.Last,
         }, s_json));
+
+        // The start page: the library at a glance, requests that fit it, the newest photos.
+        app.MapGet("/api/library", () =>
+        {
+            LibraryOverview o = LibraryOverview.Build(deps.Index, deps.Scope);
+            return Results.Json(new
+            {
+                photos = o.Photos,
+                from = o.From?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                to = o.To?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                folders = o.Folders.Select(f => new { folder = f.Folder, photos = f.Photos }),
+                places = o.Places,
+                cameras = o.Cameras,
+                examples = o.Examples,
+                recent = o.Recent.Select(h => new
+                {
+                    id = h.Id,
+                    name = Path.GetFileName(h.Path),
+                    date = deps.Index.TakenAt(h.Id)?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                }),
+                model = deps.Model.Name,
+                modelNotice = deps.ModelNotice,
+            }, s_json);
+        });
 
         app.MapPost("/api/sessions", () =>
         {

@@ -43,6 +43,60 @@ public sealed class ChatPageBrowserTests
     }
 
     [Fact]
+    public async Task StartPage_LibraryAtAGlanceExamplesAndNewestPhotos_GivesWayToTheConversation()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false, modelNotice: "Searching with the offline default model. Install CLIP with: agentretrieval models pull clip-vit-base-patch32");
+        (IPlaywright playwright, IBrowser browser) = await LaunchAsync();
+        using (playwright)
+        await using (browser)
+        {
+            foreach (int width in new[] { 1280, 390, 360 })
+            {
+                IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = 900 } });
+                var errors = new List<string>();
+                page.PageError += (_, e) => errors.Add(e);
+                await page.GotoAsync(bed.BaseUrl);
+                await page.WaitForFunctionAsync("() => document.getElementById('library-summary').textContent.includes('30 photos')");
+
+                // The library at a glance, the model's note with the command that installs CLIP, requests made from the
+                // library itself, the newest photos.
+                Assert.True(await page.IsVisibleAsync("#start"));
+                Assert.Contains("models pull clip-vit-base-patch32", await page.TextContentAsync("#model-notice"));
+                string[] examples = [.. await page.Locator("#examples button").AllTextContentsAsync()];
+                Assert.True(examples.Length >= 2, string.Join(" | ", examples));
+                Assert.Contains(examples, e => e.StartsWith("photos from 20", StringComparison.Ordinal));
+                Assert.Equal(12, await page.Locator("#recent button img").CountAsync());
+                Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"horizontal scroll at {width} px");
+                byte[] shot = await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true });
+                Screenshots.Save($"start-page-{width}.png", shot);
+                if (width != 1280)
+                {
+                    await page.CloseAsync();
+                    continue;
+                }
+
+                // A newest photo opens in the viewer; an example request becomes a turn and the start page gives way.
+                await page.ClickAsync("#recent button");
+                await page.WaitForFunctionAsync("() => document.getElementById('viewer').open");
+                await page.ClickAsync("#viewer-close");
+                string example = examples[^1];
+                await page.ClickAsync($"#examples button:text-is('{example}')");
+                await WaitForTurnAsync(page);
+                Assert.Equal(example, await page.TextContentAsync(".msg.user"));
+                Assert.False(await page.IsVisibleAsync("#start"));
+                Assert.True(await page.Locator("#results .card").CountAsync() > 0);
+
+                // A new search brings it back.
+                await page.ClickAsync("#new-search");
+                await page.WaitForFunctionAsync("() => !document.getElementById('start').hidden");
+                Assert.Equal(0, await page.Locator("#conversation .msg").CountAsync());
+                Assert.Empty(errors);
+                await page.CloseAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Conversation_QueryFeedbackUploadAndScriptCaption()
     {
         await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false);

@@ -31,7 +31,7 @@ internal sealed class WebTestBed : IAsyncDisposable
 
     public string BaseUrl => App.Urls.First();
 
-    public static async Task<WebTestBed> StartAsync(bool testServer, Action<WebOptions>? configure = null, string? alsoIndex = null, IReadOnlyList<string>? scope = null)
+    public static async Task<WebTestBed> StartAsync(bool testServer, Action<WebOptions>? configure = null, string? alsoIndex = null, IReadOnlyList<string>? scope = null, string? modelNotice = null)
     {
         var dir = new TempDirectory();
         ClipModel clip = ClipModel.Load(new ClipModelOptions { ModelDirectory = SharedFixtures.ClipTiny });
@@ -55,7 +55,10 @@ internal sealed class WebTestBed : IAsyncDisposable
 
         var tools = new ImageSearchTools(agent, index, images, clip.Identity, prompts, new IndexingOptions(), toolOptions);
         var deps = new ChatWebDependencies(agent, index, clip.Identity,
-            options.IndexableFolders.Count == 0 ? null : () => new FolderIndexer(images, clip.Identity, index, new IndexingOptions()), "none", 100_000_000, scope, tools);
+            options.IndexableFolders.Count == 0 ? null : () => new FolderIndexer(images, clip.Identity, index, new IndexingOptions()), "none", 100_000_000, scope, tools)
+        {
+            ModelNotice = modelNotice,
+        };
         WebApplication app = ChatWebApp.Build(deps, options, "http://127.0.0.1:0", b =>
         {
             b.Logging.SetMinimumLevel(LogLevel.Warning);

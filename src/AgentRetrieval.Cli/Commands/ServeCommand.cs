@@ -68,7 +68,12 @@ internal static class ServeCommand
             WatchStatus? watchStatus = scope is { Count: > 0 } ? new WatchStatus(scope) : null;
             var deps = new ChatWebDependencies(agent, index, model.Identity,
                 web.IndexableFolders.Count == 0 ? null : () => new FolderIndexer(images, model.Identity, index, settings.Indexing, gazetteer: Places.Gazetteer),
-                chat is null ? "none" : settings.Llm.ModelDirectory + settings.Llm.Endpoint, settings.Indexing.MaxPixels, scope, tools, watchStatus);
+                chat is null ? "none" : settings.Llm.ModelDirectory + settings.Llm.Endpoint, settings.Indexing.MaxPixels, scope, tools, watchStatus)
+            {
+                ModelNotice = model.Family == "offline-default"
+                    ? $"Searching with the offline default model (ResNet-18 + MiniLM from NuGet packages), which is much weaker than CLIP. Install CLIP with: agentretrieval models pull {settings.Models.Default}"
+                    : null,
+            };
             string listen = result.GetValue(urls)!;
             WebApplication app = ChatWebApp.Build(deps, web, listen, b => b.Logging.SetMinimumLevel(LogLevel.Warning));
             try

@@ -75,6 +75,7 @@ async function turn(message) {
   $("send").disabled = true;
   showError("");
   if (message) addMessage("user", message);
+  $("start").hidden = true;
   const answer = addMessage("assistant", "");
   answer.dataset.streaming = "true";
   const stagesLine = document.createElement("div");
@@ -260,6 +261,56 @@ function stepViewer(delta) {
   openViewer(list[next]);
 }
 
+// The start page: the library at a glance, requests that fit it, the newest photos. Shown until the first turn.
+async function loadLibrary() {
+  try {
+    const l = await (await api("/api/library")).json();
+    const folders = l.folders.length;
+    const span = l.from && l.to ? (l.from.slice(0, 4) === l.to.slice(0, 4) ? ` from ${l.from.slice(0, 4)}` : ` from ${l.from.slice(0, 4)} to ${l.to.slice(0, 4)}`) : "";
+    $("library-summary").textContent = l.photos === 0
+      ? "No photos are indexed yet. Index a folder to start."
+      : `${l.photos} photo${l.photos === 1 ? "" : "s"}${span}, in ${folders} folder${folders === 1 ? "" : "s"}${l.places.length ? `; places: ${l.places.slice(0, 4).join(", ")}` : ""}${l.cameras.length ? `; cameras: ${l.cameras.slice(0, 3).join(", ")}` : ""}. Model: ${l.model}.`;
+    $("model-notice").textContent = l.modelNotice || "";
+    $("model-notice").hidden = !l.modelNotice;
+    const examples = $("examples");
+    examples.replaceChildren();
+    if (l.photos > 0) {
+      const label = document.createElement("span");
+      label.className = "examples-label";
+      label.textContent = "Try:";
+      examples.append(label);
+      for (const text of l.examples) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "example";
+        b.textContent = text;
+        b.addEventListener("click", () => turn(text));
+        examples.append(b);
+      }
+    }
+    const recent = $("recent");
+    recent.replaceChildren();
+    $("recent-title").hidden = l.recent.length === 0;
+    const items = l.recent.map((r) => ({ id: r.id, name: r.name, taken: r.date }));
+    for (const item of items) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "recent-photo";
+      b.setAttribute("aria-label", `${item.name}${item.taken ? `, ${item.taken}` : ""}`);
+      const img = document.createElement("img");
+      img.src = `/api/images/${item.id}/thumbnail`;
+      img.alt = "";
+      img.loading = "lazy";
+      b.append(img);
+      b.addEventListener("click", () => { state.results = items; openViewer(item); });
+      recent.append(b);
+    }
+    $("start").hidden = $("conversation").childElementCount > 0;
+  } catch (e) {
+    showError(`The library cannot be read: ${e.message}`);
+  }
+}
+
 async function loadStatus() {
   try {
     const s = await (await api("/api/status")).json();
@@ -319,8 +370,10 @@ document.addEventListener("DOMContentLoaded", () => {
     try { if (state.sessionId) await api(`/api/sessions/${state.sessionId}/reset`, { method: "POST" }); } catch { await ensureSession(true); }
     $("conversation").replaceChildren();
     $("results").replaceChildren();
+    $("chips")?.replaceChildren();
     showError("");
     loadStatus();
+    loadLibrary();
     $("message").focus();
   });
   $("viewer-close").addEventListener("click", () => $("viewer").close());
@@ -347,5 +400,6 @@ document.addEventListener("DOMContentLoaded", () => {
     uploadImage(ev.dataTransfer.files[0]);
   });
   loadStatus();
+  loadLibrary();
   $("message").focus();
 });
