@@ -298,6 +298,9 @@ public static class ChatWebApp
                         case CandidatesRetrieved candidates:
                             await SendAsync(response, "candidates", new { results = ResultItems(candidates.Candidates, deps.Index) }, aborted);
                             break;
+                        case AnswerDelta { IsStageSummary: true }:
+                            // How the search was done goes to the page's "how I searched", not into the answer.
+                            break;
                         case AnswerDelta delta:
                             await SendAsync(response, "delta", new { text = delta.Text }, aborted);
                             break;
@@ -415,7 +418,8 @@ public static class ChatWebApp
         plan = r.Plan.Describe(),
         chips = Chips(r.Plan),
         totalMatches = r.TotalMatches,
-        answer = r.Answer,
+        answer = r.AnswerWithoutStages,
+        stageSummary = r.StageSummary.Trim(),
         reason = r.Reason,
         noMatch = r.NoMatch,
         clarifyingQuestion = r.ClarifyingQuestion,

@@ -115,7 +115,15 @@ public sealed class ChatPageBrowserTests
             Assert.Equal(10, await page.Locator("#results .card").CountAsync());
             Assert.Equal(1, await page.Locator("#results .card.pick").CountAsync());
             Assert.Contains("Best match", await page.Locator(".msg.assistant").Last.TextContentAsync());
-            Assert.Contains("retrieve", await page.Locator(".msg.assistant .stages").Last.TextContentAsync());
+            // The answer is clean; how the search was done is folded away in "How I searched", stage by stage.
+            string bubble = (await page.Locator(".msg.assistant").Last.EvaluateAsync<string>("e => e.firstChild.textContent"))!;
+            Assert.DoesNotContain("retrieve:", bubble);
+            Assert.DoesNotContain("rewrite:", bubble);
+            Assert.False(await page.Locator(".msg.assistant .how ol").Last.IsVisibleAsync());
+            await page.Locator(".msg.assistant .how summary").Last.ClickAsync();
+            Assert.Contains("retrieve", await page.Locator(".msg.assistant .how ol").Last.TextContentAsync());
+            Assert.Contains("Plan:", await page.Locator(".msg.assistant .how p").Last.TextContentAsync());
+            Screenshots.Save("results-1280.png", await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true }));
             await page.WaitForFunctionAsync("() => document.getElementById('status-line').textContent.includes('30 images')");
             // The card's score is the answer's score, written the same way.
             string answerText = (await page.Locator(".msg.assistant").Last.TextContentAsync())!;
@@ -233,6 +241,10 @@ public sealed class ChatPageBrowserTests
             Assert.Equal(10, await page.Locator("#results .card").CountAsync());
             double width = await page.EvaluateAsync<double>("() => document.documentElement.scrollWidth");
             Assert.True(width <= 390, $"the page is {width}px wide on a 390px phone screen");
+            // File names stay on one line (an ellipsis, the whole name in the title): never broken mid-word.
+            Assert.True(await page.EvaluateAsync<bool>(
+                "() => [...document.querySelectorAll('#results .card .name')].every(e => e.getBoundingClientRect().height < parseFloat(getComputedStyle(e).fontSize) * 1.8 && e.title.length > 0)"));
+            Screenshots.Save("results-390.png", await page.ScreenshotAsync());
         }
     }
 }

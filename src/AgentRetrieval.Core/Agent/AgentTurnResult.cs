@@ -30,8 +30,14 @@ public sealed record AgentTurnResult
     /// <summary>A clarifying question instead of an answer, when the agent asked one.</summary>
     public string? ClarifyingQuestion { get; init; }
 
-    /// <summary>The answer text shown to the user (streamed while it was made).</summary>
+    /// <summary>The answer text shown to the user (streamed while it was made), ending with <see cref="StageSummary"/>.</summary>
     public string Answer { get; init; } = "";
+
+    /// <summary>The answer's closing line on how the search was done, stage by stage (part of <see cref="Answer"/>).</summary>
+    public string StageSummary { get; init; } = "";
+
+    /// <summary>The answer without its closing stage line: the pick and its reason, or the honest no-match.</summary>
+    public string AnswerWithoutStages => StageSummary.Length > 0 && Answer.EndsWith(StageSummary, StringComparison.Ordinal) ? Answer[..^StageSummary.Length].TrimEnd() : Answer;
 
     /// <summary>Each stage, in order.</summary>
     public IReadOnlyList<StageReport> Stages { get; init; } = [];

@@ -9,7 +9,14 @@ public sealed record StageCompleted(StageReport Report) : AgentUpdate;
 
 /// <summary>A piece of the answer text.</summary>
 /// <param name="Text">The piece.</param>
-public sealed record AnswerDelta(string Text) : AgentUpdate;
+public sealed record AnswerDelta(string Text) : AgentUpdate
+{
+    /// <summary>
+    /// Whether this piece is the closing line that says how the search was done, stage by stage: a terminal prints it
+    /// with the answer, a page can show it apart (in "how I searched").
+    /// </summary>
+    public bool IsStageSummary { get; init; }
+}
 
 /// <summary>The turn is done.</summary>
 /// <param name="Result">The outcome.</param>

@@ -381,7 +381,7 @@ public sealed class RetrievalAgent
         AgentTelemetry.EndStage(stageActivity, respond);
         string summary = "\n" + StageSummary(stages);
         answer.Append(summary);
-        yield return new AnswerDelta(summary);
+        yield return new AnswerDelta(summary) { IsStageSummary = true };
         yield return new StageCompleted(respond);
 
         foreach (StageReport s in stages.Where(s => s.Degraded))
@@ -405,6 +405,7 @@ public sealed class RetrievalAgent
             Reason = reason,
             NoMatch = noMatch || found.FiltersMatchedNothing,
             Answer = answer.ToString(),
+            StageSummary = summary,
             Stages = stages,
             CandidateCount = candidates.Count,
         };

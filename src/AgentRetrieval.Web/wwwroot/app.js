@@ -42,8 +42,23 @@ function addMessage(role, text) {
 
 function setStatus(text) { $("status-line").textContent = text; }
 
-function stageSummary(stages) {
-  return stages.map((s) => `${s.stage}${s.ran ? "" : " (off)"}${s.degraded ? " DEGRADED" : ""}`).join(" · ");
+// "How I searched": the plan, each stage with what it did and how long it took, and the matches in all.
+function fillHowSearched(details, r) {
+  details.replaceChildren();
+  const summary = document.createElement("summary");
+  summary.textContent = r.degraded ? "How I searched (some stages fell back)" : "How I searched";
+  details.append(summary);
+  const plan = document.createElement("p");
+  plan.textContent = `Plan: ${r.plan}${r.totalMatches != null ? ` · ${r.totalMatches} matching photos` : ""}`;
+  details.append(plan);
+  const list = document.createElement("ol");
+  for (const st of r.stages) {
+    const li = document.createElement("li");
+    li.textContent = `${st.stage}${st.ran ? "" : " (skipped)"}${st.degraded ? " — fell back" : ""}: ${st.detail} (${Math.round(st.ms)} ms)`;
+    if (st.degraded) li.className = "degraded";
+    list.append(li);
+  }
+  details.append(list);
 }
 
 // Reads a server-sent-events response of a POST (EventSource only does GET).
@@ -78,8 +93,8 @@ async function turn(message) {
   $("start").hidden = true;
   const answer = addMessage("assistant", "");
   answer.dataset.streaming = "true";
-  const stagesLine = document.createElement("div");
-  stagesLine.className = "stages";
+  const howSearched = document.createElement("details");
+  howSearched.className = "how";
   try {
     await ensureSession();
     let response;
@@ -110,8 +125,10 @@ async function turn(message) {
       } else if (ev.name === "result") {
         const r = ev.data;
         answer.classList.toggle("degraded", r.degraded);
-        stagesLine.textContent = `Stages: ${stageSummary(r.stages)}${r.degraded ? " — degraded: some stages fell back" : ""}`;
-        answer.append(stagesLine);
+        // The answer says what was found; how it was found is one click away.
+        answer.textContent = r.answer;
+        fillHowSearched(howSearched, r);
+        answer.append(howSearched);
         // The header goes back to the library at a glance; how the search was done stays with the answer.
         loadStatus();
         renderChips(r.chips || [], r.imageQuery);
@@ -200,7 +217,9 @@ function renderResults(r) {
     card.querySelector(".rank").textContent = `#${item.rank}`;
     card.querySelector(".score").textContent = `score ${item.score.toFixed(3)}${item.llm != null ? ` · LLM ${item.llm.toFixed(2)}` : ""}`;
     // The same shot in other formats (HEIC beside JPEG, RAW beside JPEG) is one card naming every file.
-    card.querySelector(".name").textContent = item.also && item.also.length ? `${item.name} (+ ${item.also.join(", ")})` : item.name;
+    const name = card.querySelector(".name");
+    name.textContent = item.also && item.also.length ? `${item.name} (+ ${item.also.join(", ")})` : item.name;
+    name.title = name.textContent;
     card.querySelector(".facts").textContent = [item.taken ? item.taken.slice(0, 10) : null, item.place, item.camera].filter(Boolean).join(" · ");
     card.querySelector(".caption").textContent = item.caption || "";
     if (r.pick === item.id) {
