@@ -42,6 +42,71 @@ public sealed class ChatPageBrowserTests
         await page.WaitForFunctionAsync("() => !document.querySelector('[data-streaming]') && !document.getElementById('send').disabled");
     }
 
+    /// <summary>axe-core's findings of impact serious or critical on the page as it is now, one line each.</summary>
+    private static async Task<List<string>> AxeAsync(IPage page, string where)
+    {
+        string axe = Path.Combine(SharedFixtures.RepositoryRoot, ".agentretrieval", "test-npm", "node_modules", "axe-core", "axe.min.js");
+        if (!File.Exists(axe))
+        {
+            string message = $"The accessibility check needs axe-core at {axe}: run 'npm install --prefix .agentretrieval/test-npm axe-core@4.14.1' (.ci/run does).";
+            Assert.SkipWhen(!string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase), message);
+            Assert.Fail(message + " In CI it must be present.");
+        }
+
+        // Injected as a script tag with its content: the page's Content-Security-Policy is bypassed by Playwright for this.
+        await page.AddScriptTagAsync(new PageAddScriptTagOptions { Content = await File.ReadAllTextAsync(axe) });
+        string json = await page.EvaluateAsync<string>("""
+            async () => {
+              const r = await axe.run(document, { resultTypes: ['violations'] });
+              return JSON.stringify(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5) })));
+            }
+            """);
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var all = doc.RootElement.EnumerateArray().Select(v => $"{where}: {v.GetProperty("impact").GetString()} {v.GetProperty("id").GetString()} ({v.GetProperty("help").GetString()}) at {string.Join(", ", v.GetProperty("nodes").EnumerateArray().Select(n => n.GetString()))}").ToList();
+        foreach (string line in all)
+        {
+            TestContext.Current.TestOutputHelper?.WriteLine("axe " + line);
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"axe {where}: {all.Count} violation(s) of any impact");
+        return [.. all.Where(l => l.Contains(": serious ", StringComparison.Ordinal) || l.Contains(": critical ", StringComparison.Ordinal))];
+    }
+
+    [Fact]
+    public async Task Accessibility_StartResultsAndViewer_NoSeriousOrCriticalViolations()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false);
+        (IPlaywright playwright, IBrowser browser) = await LaunchAsync();
+        using (playwright)
+        await using (browser)
+        {
+            var problems = new List<string>();
+            foreach (string scheme in new[] { "light", "dark" })
+            {
+                IPage page = await browser.NewPageAsync(new BrowserNewPageOptions
+                {
+                    ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
+                    ColorScheme = scheme == "dark" ? ColorScheme.Dark : ColorScheme.Light,
+                    BypassCSP = true,
+                });
+                await page.GotoAsync(bed.BaseUrl);
+                await page.WaitForFunctionAsync("() => document.getElementById('library-summary').textContent.includes('30 photos')");
+                problems.AddRange(await AxeAsync(page, $"start page ({scheme})"));
+
+                await SendAsync(page, "a cat");
+                await page.Locator(".msg.assistant .how summary").Last.ClickAsync();
+                problems.AddRange(await AxeAsync(page, $"results ({scheme})"));
+
+                await page.Locator("#results .card .thumb").First.ClickAsync();
+                await page.WaitForFunctionAsync("() => document.getElementById('viewer').open");
+                problems.AddRange(await AxeAsync(page, $"viewer ({scheme})"));
+                await page.CloseAsync();
+            }
+
+            Assert.True(problems.Count == 0, string.Join("\n", problems));
+        }
+    }
+
     [Fact]
     public async Task StartPage_LibraryAtAGlanceExamplesAndNewestPhotos_GivesWayToTheConversation()
     {

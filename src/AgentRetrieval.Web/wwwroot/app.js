@@ -158,6 +158,7 @@ function renderChips(chips, imageQuery) {
   if (!bar) {
     bar = document.createElement("div");
     bar.id = "chips";
+    bar.setAttribute("role", "group");
     bar.setAttribute("aria-label", "Active search plan");
     $("results").before(bar);
   }

@@ -6,7 +6,7 @@ namespace AgentRetrieval.Tests.Encoders.Tokenization;
 
 /// <summary>
 /// Differential test against the reference itself: Hugging Face's Rust tokenizers (0.22, through the npm package
-/// @anush008/tokenizers, which .ci/run installs into .agentretrieval/oracle) tokenizes 94 strings beyond the fixtures'
+/// @anush008/tokenizers, which .ci/run installs into .agentretrieval/test-npm) tokenizes 94 strings beyond the fixtures'
 /// with each fixture's tokenizer.json, and every id must be the same.
 /// </summary>
 public sealed class ReferenceTokenizerOracleTests
@@ -19,10 +19,10 @@ public sealed class ReferenceTokenizerOracleTests
     public async Task Encode_ManyScriptsAndOddInputs_SameIdsAsTheRustReference(string relative)
     {
         string tokenizerPath = Path.Combine(SharedFixtures.Require("fixtures"), relative);
-        string module = Path.Combine(SharedFixtures.RepositoryRoot, ".agentretrieval", "oracle", "node_modules", "@anush008", "tokenizers");
+        string module = Path.Combine(SharedFixtures.RepositoryRoot, ".agentretrieval", "test-npm", "node_modules", "@anush008", "tokenizers");
         if (!Directory.Exists(module))
         {
-            string message = $"This test needs the reference tokenizers in {module}: run 'npm install --prefix .agentretrieval/oracle @anush008/tokenizers@0.6.0' (.ci/run does).";
+            string message = $"This test needs the reference tokenizers in {module}: run 'npm install --prefix .agentretrieval/test-npm @anush008/tokenizers@0.6.0' (.ci/run does).";
             Assert.SkipWhen(!string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase), message);
             Assert.Fail(message + " In CI it must be present.");
         }
