@@ -189,6 +189,12 @@ public static class ChatWebApp
                 return Expired();
             }
 
+            if (request.Kind == "undo")
+            {
+                // A disliked image is no longer shown, so an undo is checked against the feedback itself.
+                return s.Search.ClearFeedback(request.Id) ? Results.NoContent() : Problem(400, "There is no feedback on that image to undo.");
+            }
+
             if (!s.Search.LastResults.Any(r => r.Id == request.Id))
             {
                 return Problem(400, "Feedback is only for images shown in this conversation.");
@@ -206,7 +212,7 @@ public static class ChatWebApp
                     s.Search.AddMoreLike(request.Id);
                     break;
                 default:
-                    return Problem(400, "Feedback kind must be like, dislike or more.");
+                    return Problem(400, "Feedback kind must be like, dislike, more or undo.");
             }
 
             return Results.NoContent();

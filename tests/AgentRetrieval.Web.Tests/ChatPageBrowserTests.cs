@@ -108,6 +108,34 @@ public sealed class ChatPageBrowserTests
     }
 
     [Fact]
+    public async Task Feedback_IsATurnOfItsOwn_AndUndoTakesItBack()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false);
+        (IPlaywright playwright, IBrowser browser) = await LaunchAsync();
+        using (playwright)
+        await using (browser)
+        {
+            IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+            await page.GotoAsync(bed.BaseUrl);
+            await page.WaitForFunctionAsync("() => document.getElementById('library-summary').textContent.includes('30 photos')");
+            await SendAsync(page, "a cat");
+            string name = (await page.Locator("#results .card .name").Nth(1).TextContentAsync())!;
+
+            await page.Locator("#results .card .like").Nth(1).ClickAsync();
+            await WaitForTurnAsync(page);
+            Assert.Equal($"Liked {name} Undo", (await page.Locator(".msg.feedback").Last.TextContentAsync())!.Trim());
+            Assert.Contains("1 liked", await page.Locator(".msg.assistant .how ol").Last.TextContentAsync());
+
+            await page.Locator(".msg.feedback .undo").ClickAsync();
+            await page.WaitForFunctionAsync("() => document.querySelector('.msg.feedback.undone')");
+            await WaitForTurnAsync(page);
+            Assert.Contains("(undone)", await page.Locator(".msg.feedback").Last.TextContentAsync());
+            Assert.DoesNotContain("liked", await page.Locator(".msg.assistant .how ol").Last.TextContentAsync());
+            Assert.Equal(0, await page.Locator(".msg.feedback .undo").CountAsync());
+        }
+    }
+
+    [Fact]
     public async Task StartPage_LibraryAtAGlanceExamplesAndNewestPhotos_GivesWayToTheConversation()
     {
         await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false, modelNotice: "Searching with the offline default model. Install CLIP with: agentretrieval models pull clip-vit-base-patch32");

@@ -80,6 +80,11 @@ public sealed class SearchSession
         _moreLike.Add(id);
     }
 
+    /// <summary>Takes back any feedback on an image (like, dislike, more like this): an undo.</summary>
+    /// <param name="id">The catalogue id.</param>
+    /// <returns>Whether there was feedback to take back.</returns>
+    public bool ClearFeedback(long id) => _liked.Remove(id) | _disliked.Remove(id) | _moreLike.Remove(id);
+
     /// <summary>Sets an image (encoded bytes) as part of the next queries, or clears it.</summary>
     /// <param name="image">The image, or null.</param>
     public void SetQueryImage(ReadOnlyMemory<byte>? image) => QueryImage = image;

@@ -236,12 +236,36 @@ function renderResults(r) {
   }
 }
 
+// Feedback is a turn of its own in the conversation ("Liked cat.jpg"), with an Undo that takes it back and searches again.
 async function feedback(id, kind, button) {
+  const item = (state.results || []).find((x) => x.id === id);
+  const name = item ? item.name : `image ${id}`;
   try {
     await api(`/api/sessions/${state.sessionId}/feedback`, {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ id, kind }),
     });
     button.setAttribute("aria-pressed", "true");
+    const said = { like: `Liked ${name}`, dislike: `Not this: ${name}`, more: `More like ${name}` }[kind];
+    const msg = addMessage("user feedback", said);
+    const undo = document.createElement("button");
+    undo.type = "button";
+    undo.className = "undo";
+    undo.textContent = "Undo";
+    undo.setAttribute("aria-label", `Undo: ${said}`);
+    undo.addEventListener("click", async () => {
+      try {
+        await api(`/api/sessions/${state.sessionId}/feedback`, {
+          method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ id, kind: "undo" }),
+        });
+        msg.classList.add("undone");
+        msg.firstChild.textContent = `${said} (undone)`;
+        undo.remove();
+        await turn("");
+      } catch (e) {
+        showError(`Could not undo: ${e.message}`);
+      }
+    });
+    msg.append(" ", undo);
     await turn("");
   } catch (e) {
     showError(`Feedback failed: ${e.message}`);
