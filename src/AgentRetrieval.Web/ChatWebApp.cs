@@ -195,7 +195,7 @@ public static class ChatWebApp
                 return s.Search.ClearFeedback(request.Id) ? Results.NoContent() : Problem(400, "There is no feedback on that image to undo.");
             }
 
-            if (!s.Search.LastResults.Any(r => r.Id == request.Id))
+            if (!s.Search.LastResults.Any(r => r.Id == request.Id) && s.Search.LastTurn?.AllRanked.Any(r => r.Id == request.Id) != true)
             {
                 return Problem(400, "Feedback is only for images shown in this conversation.");
             }
@@ -216,6 +216,20 @@ public static class ChatWebApp
             }
 
             return Results.NoContent();
+        });
+
+        // "Show more": the next page of the last turn's ranked candidates, numbered on from the first page.
+        app.MapGet("/api/sessions/{sessionId}/results", (string sessionId, int? offset, int? count) =>
+        {
+            WebSession? s = sessions.Get(sessionId);
+            if (s is null)
+            {
+                return Expired();
+            }
+
+            IReadOnlyList<Agent.RankedImage> all = s.Search.LastTurn?.AllRanked ?? [];
+            int from = Math.Clamp(offset ?? 0, 0, all.Count), take = Math.Clamp(count ?? 20, 1, 100);
+            return Results.Json(new { offset = from, total = all.Count, results = ResultItems([.. all.Skip(from).Take(take)], deps.Index, from) }, s_json);
         });
 
         app.MapPost("/api/sessions/{sessionId}/image", async (string sessionId, HttpRequest request) =>
@@ -433,6 +447,7 @@ public static class ChatWebApp
         pick = r.Pick?.Id,
         stages = r.Stages.Select(Stage),
         results = ResultItems(r.Results, index),
+        more = Math.Max(0, r.AllRanked.Count - r.Results.Count),
     };
 
     /// <summary>The active plan as removable chips: kind (what a removal drops) and a label.</summary>
@@ -472,12 +487,12 @@ public static class ChatWebApp
         return chips;
     }
 
-    private static IEnumerable<object> ResultItems(IReadOnlyList<RankedImage> results, EmbeddedImageIndex index) => results.Select((x, i) =>
+    private static IEnumerable<object> ResultItems(IReadOnlyList<RankedImage> results, EmbeddedImageIndex index, int offset = 0) => results.Select((x, i) =>
     {
         Search.PhotoDetails? d = Search.PhotoDetails.Of(index, x.Id);
         return new
         {
-            rank = i + 1,
+            rank = offset + i + 1,
             id = x.Id,
             name = Path.GetFileName(x.Path),
             also = x.AlsoAt.Select(Path.GetFileName),

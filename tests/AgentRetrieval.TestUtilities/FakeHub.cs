@@ -27,6 +27,9 @@ public sealed class FakeHub : IDisposable
     /// <summary>Paths whose next N downloads are cut off halfway.</summary>
     public Dictionary<string, int> BreakNext { get; } = [];
 
+    /// <summary>Awaited before a broken response is cut off, with the file and the bytes sent so far (to wait until the client holds them).</summary>
+    public Func<string, long, Task>? BeforeBreak { get; set; }
+
     public List<string> RangeRequests { get; } = [];
 
     public int FileRequests { get; private set; }
@@ -70,7 +73,7 @@ public sealed class FakeHub : IDisposable
             BreakNext[file] = breaks - 1;
         }
 
-        if (await LocalHttpServer.ServeAsync(ctx, data, breakIt) is { } range)
+        if (await LocalHttpServer.ServeAsync(ctx, data, breakIt, BeforeBreak is { } wait ? sent => wait(file, sent) : null) is { } range)
         {
             RangeRequests.Add($"{file}:{range}");
         }

@@ -36,7 +36,7 @@ public sealed class LocalHttpServer : IDisposable
     /// (206), or whole; cut off halfway (the connection aborted) when <paramref name="breakHalfway"/>.
     /// </summary>
     /// <returns>The Range header when there was one.</returns>
-    public static async Task<string?> ServeAsync(HttpListenerContext ctx, byte[] data, bool breakHalfway)
+    public static async Task<string?> ServeAsync(HttpListenerContext ctx, byte[] data, bool breakHalfway, Func<long, Task>? beforeBreak = null)
     {
         long from = 0;
         string? range = ctx.Request.Headers["Range"];
@@ -58,8 +58,17 @@ public sealed class LocalHttpServer : IDisposable
             await ctx.Response.OutputStream.WriteAsync(data.AsMemory((int)from, half));
             await ctx.Response.OutputStream.FlushAsync();
             // Let the client read the first half before the connection is reset: a reset that arrives with the data
-            // still unread discards it, and the client would (rightly) start again from byte 0.
-            await Task.Delay(300);
+            // still unread discards it, and the client would (rightly) start again from byte 0. A test that must see a
+            // resume waits until the client holds the bytes (on a busy machine 300 ms was not always enough).
+            if (beforeBreak is not null)
+            {
+                await beforeBreak(from + half);
+            }
+            else
+            {
+                await Task.Delay(300);
+            }
+
             ctx.Response.Abort();
             return range;
         }

@@ -108,6 +108,39 @@ public sealed class ChatPageBrowserTests
     }
 
     [Fact]
+    public async Task ShowMore_PagesThroughEveryRankedCandidate()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false);
+        (IPlaywright playwright, IBrowser browser) = await LaunchAsync();
+        using (playwright)
+        await using (browser)
+        {
+            IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+            await page.GotoAsync(bed.BaseUrl);
+            await page.WaitForFunctionAsync("() => document.getElementById('library-summary').textContent.includes('30 photos')");
+            await SendAsync(page, "a cat");
+            Assert.Equal(10, await page.Locator("#results .card").CountAsync());
+            Assert.Equal("Show more (20 more)", await page.TextContentAsync("#show-more"));
+
+            await page.ClickAsync("#show-more");
+            await page.WaitForFunctionAsync("() => document.querySelectorAll('#results .card').length === 30");
+            Assert.True(await page.IsHiddenAsync("#show-more"));
+            string[] ranks = [.. await page.Locator("#results .card .rank").AllTextContentsAsync()];
+            Assert.Equal(Enumerable.Range(1, 30).Select(i => $"#{i}"), ranks);
+            Assert.Equal(30, (await page.Locator("#results .card").EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.id)")).Distinct().Count());
+
+            // The viewer steps through all of them, and feedback works on a card of the second page.
+            await page.Locator("#results .card .thumb").Nth(25).ClickAsync();
+            Assert.Equal("26 of 30", await page.TextContentAsync("#viewer-position"));
+            await page.ClickAsync("#viewer-close");
+            await page.Locator("#results .card .like").Nth(25).ClickAsync();
+            await WaitForTurnAsync(page);
+            Assert.True(await page.Locator("#error").IsHiddenAsync());
+            Assert.Contains("1 liked", await page.Locator(".msg.assistant .how ol").Last.TextContentAsync());
+        }
+    }
+
+    [Fact]
     public async Task Feedback_IsATurnOfItsOwn_AndUndoTakesItBack()
     {
         await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false);

@@ -39,6 +39,9 @@ public sealed record AgentTurnResult
     /// <summary>The answer without its closing stage line: the pick and its reason, or the honest no-match.</summary>
     public string AnswerWithoutStages => StageSummary.Length > 0 && Answer.EndsWith(StageSummary, StringComparison.Ordinal) ? Answer[..^StageSummary.Length].TrimEnd() : Answer;
 
+    /// <summary>Every candidate in the final order, best first; <see cref="Results"/> are its first ones ("show more" pages through the rest).</summary>
+    public IReadOnlyList<RankedImage> AllRanked { get; init; } = [];
+
     /// <summary>Each stage, in order.</summary>
     public IReadOnlyList<StageReport> Stages { get; init; } = [];
 

@@ -405,6 +405,7 @@ public sealed class RetrievalAgent
             Reason = reason,
             NoMatch = noMatch || found.FiltersMatchedNothing,
             Answer = answer.ToString(),
+            AllRanked = ranked,
             StageSummary = summary,
             Stages = stages,
             CandidateCount = candidates.Count,

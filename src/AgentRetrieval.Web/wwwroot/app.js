@@ -207,32 +207,62 @@ function renderChips(chips, imageQuery) {
 function renderResults(r) {
   const grid = $("results");
   grid.replaceChildren();
-  state.results = r.results;
-  const template = $("card-template");
-  for (const item of r.results) {
-    const card = template.content.firstElementChild.cloneNode(true);
-    card.dataset.id = String(item.id);
-    const img = card.querySelector("img");
-    img.src = `/api/images/${item.id}/thumbnail`;
-    img.alt = item.caption || item.name;
-    card.querySelector(".rank").textContent = `#${item.rank}`;
-    card.querySelector(".score").textContent = `score ${item.score.toFixed(3)}${item.llm != null ? ` · LLM ${item.llm.toFixed(2)}` : ""}`;
-    // The same shot in other formats (HEIC beside JPEG, RAW beside JPEG) is one card naming every file.
-    const name = card.querySelector(".name");
-    name.textContent = item.also && item.also.length ? `${item.name} (+ ${item.also.join(", ")})` : item.name;
-    name.title = name.textContent;
-    card.querySelector(".facts").textContent = [item.taken ? item.taken.slice(0, 10) : null, item.place, item.camera].filter(Boolean).join(" · ");
-    card.querySelector(".caption").textContent = item.caption || "";
-    if (r.pick === item.id) {
-      card.classList.add("pick");
-      card.querySelector(".reason").textContent = `Pick: ${r.reason}`;
+  state.results = [...r.results];
+  for (const item of r.results) grid.append(makeCard(item, r));
+  renderShowMore(r.more || 0);
+}
+
+function makeCard(item, r) {
+  const card = $("card-template").content.firstElementChild.cloneNode(true);
+  card.dataset.id = String(item.id);
+  const img = card.querySelector("img");
+  img.src = `/api/images/${item.id}/thumbnail`;
+  img.alt = item.caption || item.name;
+  card.querySelector(".rank").textContent = `#${item.rank}`;
+  card.querySelector(".score").textContent = `score ${item.score.toFixed(3)}${item.llm != null ? ` · LLM ${item.llm.toFixed(2)}` : ""}`;
+  // The same shot in other formats (HEIC beside JPEG, RAW beside JPEG) is one card naming every file.
+  const name = card.querySelector(".name");
+  name.textContent = item.also && item.also.length ? `${item.name} (+ ${item.also.join(", ")})` : item.name;
+  name.title = name.textContent;
+  card.querySelector(".facts").textContent = [item.taken ? item.taken.slice(0, 10) : null, item.place, item.camera].filter(Boolean).join(" · ");
+  card.querySelector(".caption").textContent = item.caption || "";
+  if (r && r.pick === item.id) {
+    card.classList.add("pick");
+    card.querySelector(".reason").textContent = `Pick: ${r.reason}`;
+  }
+  card.querySelector(".thumb").addEventListener("click", () => openViewer(item));
+  card.querySelector(".thumb").setAttribute("aria-label", `Enlarge ${item.name}`);
+  for (const kind of ["like", "dislike", "more"]) {
+    card.querySelector(`.${kind}`).addEventListener("click", (ev) => feedback(item.id, kind, ev.currentTarget));
+  }
+  return card;
+}
+
+// "Show more": the next page of the turn's ranked candidates, appended to the grid (and to the viewer's list).
+function renderShowMore(remaining) {
+  let button = $("show-more");
+  if (!button) {
+    button = document.createElement("button");
+    button.id = "show-more";
+    button.type = "button";
+    button.addEventListener("click", showMore);
+    $("results").after(button);
+  }
+  button.hidden = remaining <= 0;
+  button.textContent = `Show more (${remaining} more)`;
+}
+
+async function showMore() {
+  try {
+    const page = await (await api(`/api/sessions/${state.sessionId}/results?offset=${state.results.length}&count=20`)).json();
+    const grid = $("results");
+    for (const item of page.results) {
+      state.results.push(item);
+      grid.append(makeCard(item, null));
     }
-    card.querySelector(".thumb").addEventListener("click", () => openViewer(item));
-    card.querySelector(".thumb").setAttribute("aria-label", `Enlarge ${item.name}`);
-    for (const kind of ["like", "dislike", "more"]) {
-      card.querySelector(`.${kind}`).addEventListener("click", (ev) => feedback(item.id, kind, ev.currentTarget));
-    }
-    grid.append(card);
+    renderShowMore(page.total - state.results.length);
+  } catch (e) {
+    showError(`Could not load more results: ${e.message}`);
   }
 }
 
@@ -415,6 +445,7 @@ document.addEventListener("DOMContentLoaded", () => {
     $("conversation").replaceChildren();
     $("results").replaceChildren();
     $("chips")?.replaceChildren();
+    renderShowMore(0);
     showError("");
     loadStatus();
     loadLibrary();
