@@ -30,6 +30,15 @@ public sealed class ChatPageBrowserTests
         return (playwright, browser);
     }
 
+    /// <summary>A new page on the test bed's start page, once the library has loaded.</summary>
+    private static async Task<IPage> OpenAsync(IBrowser browser, WebTestBed bed, int width = 1280, ColorScheme scheme = ColorScheme.Light)
+    {
+        IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = 900 }, ColorScheme = scheme, BypassCSP = true });
+        await page.GotoAsync(bed.BaseUrl);
+        await page.WaitForFunctionAsync("() => document.getElementById('library-summary').textContent.includes('30 photos')");
+        return page;
+    }
+
     private static async Task SendAsync(IPage page, string text)
     {
         await page.FillAsync("#message", text);
@@ -83,14 +92,7 @@ public sealed class ChatPageBrowserTests
             var problems = new List<string>();
             foreach (string scheme in new[] { "light", "dark" })
             {
-                IPage page = await browser.NewPageAsync(new BrowserNewPageOptions
-                {
-                    ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
-                    ColorScheme = scheme == "dark" ? ColorScheme.Dark : ColorScheme.Light,
-                    BypassCSP = true,
-                });
-                await page.GotoAsync(bed.BaseUrl);
-                await page.WaitForFunctionAsync("() => document.getElementById('library-summary').textContent.includes('30 photos')");
+                IPage page = await OpenAsync(browser, bed, scheme: scheme == "dark" ? ColorScheme.Dark : ColorScheme.Light);
                 problems.AddRange(await AxeAsync(page, $"start page ({scheme})"));
 
                 await SendAsync(page, "a cat");
@@ -115,9 +117,7 @@ public sealed class ChatPageBrowserTests
         using (playwright)
         await using (browser)
         {
-            IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
-            await page.GotoAsync(bed.BaseUrl);
-            await page.WaitForFunctionAsync("() => document.getElementById('library-summary').textContent.includes('30 photos')");
+            IPage page = await OpenAsync(browser, bed);
             await SendAsync(page, "a cat");
             Assert.Equal(10, await page.Locator("#results .card").CountAsync());
             Assert.Equal("Show more (20 more)", await page.TextContentAsync("#show-more"));
@@ -148,9 +148,7 @@ public sealed class ChatPageBrowserTests
         using (playwright)
         await using (browser)
         {
-            IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
-            await page.GotoAsync(bed.BaseUrl);
-            await page.WaitForFunctionAsync("() => document.getElementById('library-summary').textContent.includes('30 photos')");
+            IPage page = await OpenAsync(browser, bed);
             await SendAsync(page, "a cat");
             string name = (await page.Locator("#results .card .name").Nth(1).TextContentAsync())!;
 
@@ -178,11 +176,9 @@ public sealed class ChatPageBrowserTests
         {
             foreach (int width in new[] { 1280, 390, 360 })
             {
-                IPage page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = width, Height = 900 } });
                 var errors = new List<string>();
+                IPage page = await OpenAsync(browser, bed, width);
                 page.PageError += (_, e) => errors.Add(e);
-                await page.GotoAsync(bed.BaseUrl);
-                await page.WaitForFunctionAsync("() => document.getElementById('library-summary').textContent.includes('30 photos')");
 
                 // The library at a glance, the model's note with the command that installs CLIP, requests made from the
                 // library itself, the newest photos.
