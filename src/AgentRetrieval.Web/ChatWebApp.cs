@@ -495,6 +495,9 @@ public static class ChatWebApp
             rank = offset + i + 1,
             id = x.Id,
             name = Path.GetFileName(x.Path),
+            // The whole path, for the viewer's "copy path" (the page is served to this machine only; images themselves
+            // are still fetched by id).
+            path = x.Path,
             also = x.AlsoAt.Select(Path.GetFileName),
             // One score, rounded once, as the answer text writes it (0.000).
             score = Math.Round(x.FinalScore, 3, MidpointRounding.AwayFromZero),

@@ -141,6 +141,35 @@ public sealed class ChatPageBrowserTests
     }
 
     [Fact]
+    public async Task Viewer_ShowsThePathAndActsOnThePhoto()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false);
+        (IPlaywright playwright, IBrowser browser) = await LaunchAsync();
+        using (playwright)
+        await using (browser)
+        {
+            IPage page = await OpenAsync(browser, bed);
+            await SendAsync(page, "a cat");
+            string name = (await page.Locator("#results .card .name").Nth(2).TextContentAsync())!;
+            await page.Locator("#results .card .thumb").Nth(2).ClickAsync();
+            await page.WaitForFunctionAsync("() => document.getElementById('viewer').open");
+
+            string path = (await page.TextContentAsync("#viewer-path"))!;
+            Assert.True(Path.IsPathRooted(path) && path.EndsWith("/" + name, StringComparison.Ordinal), path);
+            await page.ClickAsync("#viewer-copy");
+            await page.WaitForFunctionAsync("() => document.getElementById('viewer-copied').textContent.length > 0");
+            Assert.Matches("Path (copied|selected)", await page.TextContentAsync("#viewer-copied"));
+            Screenshots.Save("viewer-1280.png", await page.ScreenshotAsync());
+
+            await page.ClickAsync("#viewer-not");
+            await WaitForTurnAsync(page);
+            Assert.False(await page.EvaluateAsync<bool>("() => document.getElementById('viewer').open"));
+            Assert.StartsWith($"Not this: {name}", (await page.Locator(".msg.feedback").Last.TextContentAsync())!);
+            Assert.DoesNotContain(name, await page.Locator("#results .card .name").AllTextContentsAsync());
+        }
+    }
+
+    [Fact]
     public async Task Feedback_IsATurnOfItsOwn_AndUndoTakesItBack()
     {
         await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false);

@@ -325,6 +325,14 @@ function openViewer(item) {
   $("viewer-caption").textContent = `${item.name}${item.also && item.also.length ? ` (+ ${item.also.join(", ")})` : ""}${item.caption ? " — " + item.caption : ""}`;
   $("viewer-facts").textContent = [item.taken ? item.taken.replace("T", " ") : null, item.place, item.camera, item.text ? `text: “${item.text}”` : null].filter(Boolean).join(" · ");
   $("viewer-position").textContent = state.results && state.results.length ? `${state.viewing + 1} of ${state.results.length}` : "";
+  // Actions on the photo: feedback needs a photo of this conversation's results, the path needs the server to know it.
+  state.viewItem = item;
+  $("viewer-path").textContent = item.path || "";
+  $("viewer-copied").textContent = "";
+  const inResults = Boolean(item.path);
+  $("viewer-more").hidden = !inResults;
+  $("viewer-not").hidden = !inResults;
+  $("viewer-copy").hidden = !item.path;
   if (!$("viewer").open) $("viewer").showModal();
 }
 
@@ -452,6 +460,30 @@ document.addEventListener("DOMContentLoaded", () => {
     $("message").focus();
   });
   $("viewer-close").addEventListener("click", () => $("viewer").close());
+  for (const [id, kind] of [["viewer-more", "more"], ["viewer-not", "dislike"]]) {
+    $(id).addEventListener("click", (ev) => {
+      const item = state.viewItem;
+      $("viewer").close();
+      // The card's own button shows the feedback as pressed.
+      if (item) feedback(item.id, kind, document.querySelector(`#results .card[data-id="${item.id}"] .${kind}`) || ev.currentTarget);
+    });
+  }
+  $("viewer-copy").addEventListener("click", async () => {
+    const path = state.viewItem && state.viewItem.path;
+    if (!path) return;
+    try {
+      await navigator.clipboard.writeText(path);
+      $("viewer-copied").textContent = "Path copied.";
+    } catch {
+      // Without clipboard access (plain http on another name), select the path so that it can be copied by hand.
+      const range = document.createRange();
+      range.selectNodeContents($("viewer-path"));
+      const selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      $("viewer-copied").textContent = "Path selected: copy it with Ctrl+C.";
+    }
+  });
   $("viewer-prev").addEventListener("click", () => stepViewer(-1));
   $("viewer-next").addEventListener("click", () => stepViewer(1));
   $("viewer").addEventListener("keydown", (ev) => {
