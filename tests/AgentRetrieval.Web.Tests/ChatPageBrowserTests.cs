@@ -39,6 +39,16 @@ public sealed class ChatPageBrowserTests
         return page;
     }
 
+    /// <summary>Clicks something that starts a turn (feedback, undo), then waits for that turn's answer to be complete.</summary>
+    private static async Task ClickAndWaitForTurnAsync(IPage page, ILocator target)
+    {
+        int answers = await page.Locator(".msg.assistant").CountAsync();
+        await target.ClickAsync();
+        // The turn starts only after the feedback request returns: wait for its answer bubble, then for its end.
+        await page.WaitForFunctionAsync($"() => document.querySelectorAll('.msg.assistant').length > {answers}");
+        await WaitForTurnAsync(page);
+    }
+
     private static async Task SendAsync(IPage page, string text)
     {
         await page.FillAsync("#message", text);
@@ -133,8 +143,7 @@ public sealed class ChatPageBrowserTests
             await page.Locator("#results .card .thumb").Nth(25).ClickAsync();
             Assert.Equal("26 of 30", await page.TextContentAsync("#viewer-position"));
             await page.ClickAsync("#viewer-close");
-            await page.Locator("#results .card .like").Nth(25).ClickAsync();
-            await WaitForTurnAsync(page);
+            await ClickAndWaitForTurnAsync(page, page.Locator("#results .card .like").Nth(25));
             Assert.True(await page.Locator("#error").IsHiddenAsync());
             Assert.Contains("1 liked", await page.Locator(".msg.assistant .how ol").Last.TextContentAsync());
         }
@@ -161,8 +170,7 @@ public sealed class ChatPageBrowserTests
             Assert.Matches("Path (copied|selected)", await page.TextContentAsync("#viewer-copied"));
             Screenshots.Save("viewer-1280.png", await page.ScreenshotAsync());
 
-            await page.ClickAsync("#viewer-not");
-            await WaitForTurnAsync(page);
+            await ClickAndWaitForTurnAsync(page, page.Locator("#viewer-not"));
             Assert.False(await page.EvaluateAsync<bool>("() => document.getElementById('viewer').open"));
             Assert.StartsWith($"Not this: {name}", (await page.Locator(".msg.feedback").Last.TextContentAsync())!);
             Assert.DoesNotContain(name, await page.Locator("#results .card .name").AllTextContentsAsync());
@@ -181,14 +189,11 @@ public sealed class ChatPageBrowserTests
             await SendAsync(page, "a cat");
             string name = (await page.Locator("#results .card .name").Nth(1).TextContentAsync())!;
 
-            await page.Locator("#results .card .like").Nth(1).ClickAsync();
-            await WaitForTurnAsync(page);
+            await ClickAndWaitForTurnAsync(page, page.Locator("#results .card .like").Nth(1));
             Assert.Equal($"Liked {name} Undo", (await page.Locator(".msg.feedback").Last.TextContentAsync())!.Trim());
             Assert.Contains("1 liked", await page.Locator(".msg.assistant .how ol").Last.TextContentAsync());
 
-            await page.Locator(".msg.feedback .undo").ClickAsync();
-            await page.WaitForFunctionAsync("() => document.querySelector('.msg.feedback.undone')");
-            await WaitForTurnAsync(page);
+            await ClickAndWaitForTurnAsync(page, page.Locator(".msg.feedback .undo"));
             Assert.Contains("(undone)", await page.Locator(".msg.feedback").Last.TextContentAsync());
             Assert.DoesNotContain("liked", await page.Locator(".msg.assistant .how ol").Last.TextContentAsync());
             Assert.Equal(0, await page.Locator(".msg.feedback .undo").CountAsync());
