@@ -137,12 +137,8 @@ internal static class VectorSearch
         }, minimumPerPart: 1_024), k);
     }
 
-    internal static int[] SelectForTest(byte[] distances, int[] histogram, int count) => Select(distances, histogram, count);
-
-    internal static int[] SelectBytesForTest(byte[] distances, int[] histogram, int count) => SelectBytes(distances, distances.Length, histogram, count);
-
     /// <summary>The rows of the <paramref name="count"/> smallest distances (ties by row), from the distances' histogram.</summary>
-    private static int[] Select<T>(T[] distances, int[] histogram, int count)
+    internal static int[] Select<T>(T[] distances, int[] histogram, int count)
         where T : struct, IBinaryInteger<T>
     {
         int threshold = 0, taken = 0;
@@ -170,7 +166,7 @@ internal static class VectorSearch
     /// vectors of rows that are all above it are skipped with one compare.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe int[] SelectBytes(byte[] distances, int n, int[] histogram, int count)
+    internal static unsafe int[] SelectBytes(byte[] distances, int n, int[] histogram, int count)
     {
         int threshold = 0, taken = 0;
         while (threshold < histogram.Length - 1 && taken + histogram[threshold] < count)

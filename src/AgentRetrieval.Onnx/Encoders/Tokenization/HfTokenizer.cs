@@ -66,13 +66,13 @@ public sealed class HfTokenizer
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 256 });
-            return TokenizerJsonReader.Read(doc.RootElement, path, (n, p, m, post, added, max, pad, padId) => new HfTokenizer(n, p, m, post, added, max, pad, padId, path));
+            return TokenizerJsonReader.Read(doc.RootElement, (n, p, m, post, added, max, pad, padId) => new HfTokenizer(n, p, m, post, added, max, pad, padId, path));
         }
         catch (JsonException ex)
         {
             throw new InvalidDataException($"'{path}' is not valid JSON: {ex.Message}", ex);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or FormatException or ArgumentException)
+        catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException or KeyNotFoundException or FormatException or ArgumentException or IndexOutOfRangeException)
         {
             throw new InvalidDataException($"'{path}' is not a tokenizer.json this program reads: {ex.Message}", ex);
         }
@@ -152,7 +152,7 @@ public sealed class HfTokenizer
         bool first = true;
         while (start <= text.Length)
         {
-            (int at, int length, int id, int segmentEnd, int resume) = FindAdded(_raw, text, start);
+            (int at, _, int id, int segmentEnd, int resume) = FindAdded(_raw, text, start);
             EncodeSegment(text[start..segmentEnd], first, ids);
             first = false;
             if (at < 0)
@@ -162,7 +162,6 @@ public sealed class HfTokenizer
 
             ids.Add(id);
             start = resume;
-            _ = length;
         }
 
         return ids;

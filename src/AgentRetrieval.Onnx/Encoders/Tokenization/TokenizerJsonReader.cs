@@ -10,7 +10,7 @@ internal static class TokenizerJsonReader
     public delegate HfTokenizer Factory(INormalizer? normalizer, IPreTokenizer? preTokenizer, ITokenModel model, TemplatePostProcessor post,
         AddedToken[] added, int? maxLength, int? padLength, int padId);
 
-    public static HfTokenizer Read(JsonElement root, string path, Factory create)
+    public static HfTokenizer Read(JsonElement root, Factory create)
     {
         var added = new List<AddedToken>();
         if (root.TryGetProperty("added_tokens", out JsonElement at) && at.ValueKind == JsonValueKind.Array)
@@ -46,7 +46,6 @@ internal static class TokenizerJsonReader
             }
         }
 
-        _ = path;
         return create(normalizer, pre, model, post, [.. added], maxLength, padLength, padId);
     }
 

@@ -230,7 +230,7 @@ public sealed class VectorFilesTests
             histogram[d]++;
         }
 
-        Assert.Equal(VectorSearch.SelectForTest(distances, histogram, count), VectorSearch.SelectBytesForTest(distances, histogram, count));
+        Assert.Equal(VectorSearch.Select(distances, histogram, count), VectorSearch.SelectBytes(distances, n, histogram, count));
     }
 
     [Fact]

@@ -96,5 +96,23 @@ public sealed class HfTokenizerTests
         var ex = Assert.Throws<InvalidDataException>(() => HfTokenizer.FromFile(path));
 
         Assert.Contains("WordPiece", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"model":{"type":"BPE","vocab":{"a":0},"merges":[["a"]]}}""")]
+    [InlineData("""{"model":{"type":"Unigram","vocab":[["a"]],"unk_id":0}}""")]
+    [InlineData("""{"model":{"type":"BPE","vocab":{"a":0},"merges":[]},"normalizer":{"type":"Precompiled","precompiled_charsmap":"!!"}}""")]
+    [InlineData("""{"model":{"type":"BPE","vocab":{"a":0},"merges":[]},"normalizer":{"type":"Precompiled","precompiled_charsmap":"AAAA"}}""")]
+    [InlineData("""{"model":{"type":"Unigram","vocab":[["a",0.0]],"unk_id":7}}""")]
+    public void FromFile_MalformedComponents_ClearErrorNamingTheFile(string json)
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Combine("tokenizer.json");
+        File.WriteAllText(path, json);
+
+        var ex = Assert.Throws<InvalidDataException>(() => HfTokenizer.FromFile(path));
+
+        Assert.Contains(path, ex.Message, StringComparison.Ordinal);
     }
 }
