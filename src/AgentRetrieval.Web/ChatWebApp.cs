@@ -446,6 +446,7 @@ public static class ChatWebApp
         degraded = r.Degraded,
         pick = r.Pick?.Id,
         stages = r.Stages.Select(Stage),
+        cascade = r.Cascade?.ToJson(),
         results = ResultItems(r.Results, index),
         more = Math.Max(0, r.AllRanked.Count - r.Results.Count),
     };
@@ -508,6 +509,7 @@ public static class ChatWebApp
             place = d?.Place,
             camera = d?.Camera,
             text = d?.Text,
+            description = d?.Description,
         };
     });
 

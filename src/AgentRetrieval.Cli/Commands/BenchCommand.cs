@@ -26,7 +26,8 @@ internal static class BenchCommand
         var shortlist = new Option<int>("--shortlist") { Description = "Binary shortlist re-scored exactly.", DefaultValueFactory = _ => 8192 };
         var hnswMax = new Option<int>("--hnsw-max-vectors") { Description = "Build USearch HNSW only up to this many vectors (its build is single-threaded and slow).", DefaultValueFactory = _ => 100_000 };
         var images = new Option<string?>("--images") { Description = "Folder of images for the indexing-throughput and agent-turn measurements (default: 48 synthetic photos)." };
-        var llm = new Option<string?>("--llm") { Description = "Multimodal LLM folder for the agent-turn measurement." };
+        var llm = new Option<string?>("--llm") { Description = "Multimodal LLM (manifest name or folder) for the agent-turn measurement and the cascade's per-stage costs (prompt tokens and seconds per candidate, depth within the budget, descriptions per hour)." };
+        var llmShapes = new Option<string?>("--llm-shapes") { Description = "With --llm: a fixtures folder holding phi3-layer-shape and make_shape_weights.py; a runnable copy is timed to estimate the same costs for a real 4B model from the measured prompt tokens." };
         var indexSizes = new Option<string>("--index-sizes") { Description = "Sizes of the product's own index (catalogue and vector files, vectors of the model's size) for default-mode and filtered search and cold starts of 'search' with the model; 0 skips it.", DefaultValueFactory = _ => "100000,1000000" };
         var ingest = new Option<string?>("--ingest") { Description = "Model folders (comma-separated) for the indexing-throughput measurement on camera-size JPEGs: decode, preprocess, model, whole pipeline, and scaled-decode cosines." };
         var ingestShapes = new Option<string?>("--ingest-shapes") { Description = "A fixtures folder holding clip-b32-shape and siglip-b16-shape and make_shape_weights.py: runnable copies are made in a temporary folder and measured like --ingest." };
@@ -38,7 +39,7 @@ internal static class BenchCommand
         var formats = new Option<double>("--formats") { Description = "Also measure decode cost per format (JPEG, HEIC, AVIF, RAW preview) and the embedding cosine to the JPEG, at this many megapixels, on the first four photos of --images; 0 skips it.", DefaultValueFactory = _ => 0 };
         var command = new Command("bench", "Measure search latency, recall and memory for exact, binary-shortlist and HNSW search; indexing throughput; agent turns by stage.")
         {
-            sizes, dims, queries, bits, shortlist, hnswMax, images, llm, indexSizes, coldStarts, indexDir, formats, ingest, ingestShapes, ingestJudge, ingestMegapixels, ingestImages,
+            sizes, dims, queries, bits, shortlist, hnswMax, images, llm, llmShapes, indexSizes, coldStarts, indexDir, formats, ingest, ingestShapes, ingestJudge, ingestMegapixels, ingestImages,
         };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
@@ -149,7 +150,7 @@ internal static class BenchCommand
                 formatResult = await FormatBench.RunAsync(photos, mp, formatModel.Images, formatModel.Identity.Key, Ui.Info, token);
             }
 
-            object? indexing = null, agentTurn = null;
+            object? indexing = null, agentTurn = null, llmStages = null;
             CommandServices.UseLlmFolder(settings, result.GetValue(llm));
             string? folder = result.GetValue(images);
             string? synthetic = null;
@@ -163,6 +164,26 @@ internal static class BenchCommand
             try
             {
                 (indexing, agentTurn) = await MeasureModelAsync(settings, folder, token);
+                if (!string.IsNullOrWhiteSpace(settings.Llm.ModelDirectory) || settings.Llm.Provider == "openai")
+                {
+                    using Microsoft.Extensions.AI.IChatClient? chat = ChatClientFactory.Create(settings);
+                    string[] photos = [.. Directory.GetFiles(folder).Where(f => Imaging.ImageLoader.SupportedExtensions.Contains(Path.GetExtension(f))).Order(StringComparer.Ordinal).Take(1)];
+                    string? layerFixtures = result.GetValue(llmShapes);
+                    string? layer = layerFixtures is null ? null : ShapeWeights.MakeRunnable(layerFixtures, "phi3-layer-shape", Ui.Info);
+                    try
+                    {
+                        Ui.Info($"cascade stages with {settings.Llm.ModelDirectory}{settings.Llm.Endpoint}:");
+                        llmStages = chat is null || photos.Length == 0 ? null
+                            : await LlmBench.RunAsync(chat, new FilePromptProvider(FilePromptProvider.DefaultDirectory), settings.Agent, photos, layer, Ui.Info, token);
+                    }
+                    finally
+                    {
+                        if (layer is not null)
+                        {
+                            Directory.Delete(layer, recursive: true);
+                        }
+                    }
+                }
             }
             finally
             {
@@ -254,6 +275,7 @@ internal static class BenchCommand
                 }),
                 indexing,
                 agent_turn = agentTurn,
+                llm = llmStages,
                 total_seconds = Math.Round(total.Elapsed.TotalSeconds, 1),
             };
             if (json)
@@ -310,6 +332,10 @@ internal static class BenchCommand
             {
                 Ui.Out.WriteLine("indexing: " + System.Text.Json.JsonSerializer.Serialize(indexing, JsonOutput.Options));
                 Ui.Out.WriteLine("agent turn: " + System.Text.Json.JsonSerializer.Serialize(agentTurn, JsonOutput.Options));
+                if (llmStages is not null)
+                {
+                    Ui.Out.WriteLine("cascade stages: " + System.Text.Json.JsonSerializer.Serialize(llmStages, JsonOutput.Options));
+                }
             }
 
             Ui.Out.WriteLine($"total {report.total_seconds} s");
@@ -338,10 +364,10 @@ internal static class BenchCommand
                 images_per_second = Math.Round(report.Embedded / Math.Max(report.Elapsed.TotalSeconds, 1e-9), 1),
             };
 
-            using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
+            using IChatClient? chat = ChatClientFactory.Create(settings);
             AgentOptions options = settings.Agent;
             options.Clarify = false;
-            var agent = new RetrievalAgent(text, images, index, model.Identity, new FilePromptProvider(FilePromptProvider.DefaultDirectory), options, chat);
+            var agent = AgentFactory.Create(settings, model, index, chat, new FilePromptProvider(FilePromptProvider.DefaultDirectory), options);
             string[] turns = ["a dog in the snow", "people at a table with food", "a city street at night", "a cat on a sofa", "coins on a table"];
             var stageMs = new Dictionary<string, List<double>>();
             foreach (string t in turns)

@@ -24,8 +24,8 @@ internal static partial class ChatCommand
     public static Command Create()
     {
         var target = new Argument<string?>("folder-or-index") { Description = "A folder of images (indexed first, incrementally) or an index folder. Default: the configured index.", Arity = ArgumentArity.ZeroOrOne };
-        var llm = new Option<string?>("--llm") { Description = "Multimodal LLM folder (ONNX Runtime GenAI: Phi-3/3.5-vision, Phi-4-multimodal, Qwen2.5-VL). Without it the agent runs without an LLM." };
-        var rerank = new Option<string?>("--rerank") { Description = "Rerank strategy: pointwise, listwise or none." };
+        var llm = new Option<string?>("--llm") { Description = "Multimodal LLM: a manifest name installed with 'models pull' (phi-3.5-vision, gemma-3-4b) or an ONNX Runtime GenAI folder (Phi-3/3.5-vision, Phi-4-multimodal, Qwen2.5-VL, Gemma 3). Without it the agent runs without an LLM." };
+        var rerank = new Option<string?>("--rerank") { Description = "Rerank strategy: cascade (the default: every candidate judged on text, the best as images within the turn's budget), pointwise, listwise or none." };
         var rerankTop = new Option<int?>("--rerank-top") { Description = "How many candidates the LLM judges." };
         var command = new Command("chat", "Find images by talking: the agent rewrites your request, retrieves 128 candidates with CLIP, reranks them with the LLM and answers.")
         {
@@ -39,7 +39,7 @@ internal static partial class ChatCommand
             CommandServices.UseLlmFolder(settings, result.GetValue(llm));
             if (result.GetValue(rerank) is { } strategy)
             {
-                settings.Agent.RerankStrategy = strategy is "pointwise" or "listwise" or "none" ? strategy : throw new SettingsException("--rerank takes pointwise, listwise or none.");
+                settings.Agent.RerankStrategy = strategy is "cascade" or "pointwise" or "listwise" or "none" ? strategy : throw new SettingsException("--rerank takes cascade, pointwise, listwise or none.");
             }
 
             if (result.GetValue(rerankTop) is int top)
@@ -63,15 +63,16 @@ internal static partial class ChatCommand
                 throw new SettingsException($"The index in '{index.Directory}' is empty. Give a folder of images: agentretrieval chat <folder>.");
             }
 
-            using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
-            var agent = new RetrievalAgent(text, images, index, model.Identity, new FilePromptProvider(FilePromptProvider.DefaultDirectory),
-                settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels, gazetteer: Places.Gazetteer);
+            using IChatClient? chat = ChatClientFactory.Create(settings);
+            var prompts = new FilePromptProvider(FilePromptProvider.DefaultDirectory);
+            var agent = AgentFactory.Create(settings, model, index, chat, prompts);
             Ui.Info(chat is null
-                ? "No LLM configured (--llm <folder>): the agent condenses the dialogue by rules and does not rerank."
-                : $"LLM: {settings.Llm.ModelDirectory}{settings.Llm.Endpoint} · rerank: {settings.Agent.RerankStrategy}, top {settings.Agent.RerankTopN}.");
+                ? ChatClientFactory.NoLlmHint
+                : $"LLM: {settings.Llm.ModelDirectory}{settings.Llm.Endpoint} · rerank: {settings.Agent.RerankStrategy}{(settings.Agent.RerankStrategy == "cascade" ? $" (images judged at {settings.Agent.JudgeImageSide}px, up to {settings.Agent.RerankTopN} within {settings.Agent.TurnBudget.TotalSeconds:0}s a turn)" : $", top {settings.Agent.RerankTopN}")}.");
             Ui.Info(Help);
             string? scopeFolder = result.GetValue(target) is { } t && Directory.Exists(t) && !EmbeddedImageIndex.Exists(t) ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(t)) : null;
             await using TextRecognition.BackgroundPass textPass = TextRecognition.StartInBackground(settings, index, token);
+            await using TextRecognition.BackgroundPass? describePass = Describer.StartInBackground(settings, index, chat, agent, token);
             // A chat over a folder keeps following it: photos added while chatting are found by the next turn.
             await using IAsyncDisposable? watcher = scopeFolder is null ? null : Watching.Start(settings, index, model, [scopeFolder], null, Ui.Info);
             await LoopAsync(agent, index, json, scopeFolder, token);
@@ -325,10 +326,11 @@ internal static partial class ChatCommand
                 degraded = result.Degraded,
                 candidates = result.CandidateCount,
                 stages = result.Stages.Select(s => new { stage = s.Stage, ran = s.Ran, degraded = s.Degraded, detail = s.Detail, ms = Math.Round(s.Elapsed.TotalMilliseconds, 1) }),
+                cascade = result.Cascade?.ToJson(),
                 results = result.Results.Select((r, i) =>
                 {
                     Search.PhotoDetails? d = Search.PhotoDetails.Of(index, r.Id);
-                    return new { rank = i + 1, id = r.Id, path = r.Path, score = Math.Round(r.FinalScore, 6), retrieval = Math.Round(r.RetrievalScore, 6), llm = r.LlmScore, caption = r.Caption, taken_at = d?.TakenAtIso, place = d?.Place, camera = d?.Camera, text = d?.Text };
+                    return new { rank = i + 1, id = r.Id, path = r.Path, score = Math.Round(r.FinalScore, 6), retrieval = Math.Round(r.RetrievalScore, 6), llm = r.LlmScore, text_judge = r.TextScore, caption = r.Caption, description = d?.Description, taken_at = d?.TakenAtIso, place = d?.Place, camera = d?.Camera, text = d?.Text };
                 }),
             });
             return;

@@ -21,8 +21,8 @@ internal static class EvalCommand
         var images = new Option<string?>("--images") { Description = "For a Karpathy file: the image folder." };
         var codes = new Option<string?>("--codes") { Description = "Also evaluate ITQ binary codes of these lengths, e.g. 16,32,64,128,256." };
         var dialogue = new Option<int>("--dialogue") { Description = "Simulated dialogue rounds after round 0 (ChatIR protocol): Hits@10 per round." };
-        var rerank = new Option<string?>("--rerank") { Description = "Measure the agent's reranker (pointwise or listwise) on top of retrieval; needs --llm." };
-        var llm = new Option<string?>("--llm") { Description = "Multimodal LLM folder for --rerank (and for dialogue rewrites)." };
+        var rerank = new Option<string?>("--rerank") { Description = "Measure the agent's reranker (cascade, pointwise or listwise) on top of retrieval; needs --llm." };
+        var llm = new Option<string?>("--llm") { Description = "Multimodal LLM (manifest name or folder) for --rerank (and for dialogue rewrites)." };
         var rerankQueries = new Option<int>("--rerank-queries") { Description = "Queries for --rerank (each costs LLM calls).", DefaultValueFactory = _ => 20 };
         var command = new Command("eval", "Measure retrieval: text→image and image→text R@1/5/10, median rank, MAP, latency; binary codes, dialogue rounds, rerank.")
         {
@@ -42,9 +42,9 @@ internal static class EvalCommand
             string chosen = result.GetValue(split) ?? (set.Split("dev").Count > 0 ? "dev" : "test");
             int[] bits = ParseBits(result.GetValue(codes));
             string? strategy = result.GetValue(rerank);
-            if (strategy is not null && strategy is not ("pointwise" or "listwise"))
+            if (strategy is not null && strategy is not ("cascade" or "pointwise" or "listwise"))
             {
-                throw new SettingsException("--rerank takes pointwise or listwise.");
+                throw new SettingsException("--rerank takes cascade, pointwise or listwise.");
             }
 
             CommandServices.UseLlmFolder(settings, result.GetValue(llm));
@@ -52,7 +52,7 @@ internal static class EvalCommand
             using Encoders model = await ModelResolver.LoadEncodersAsync(settings, token);
             var text = model.Text;
             var imageEncoder = model.Images;
-            using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
+            using IChatClient? chat = ChatClientFactory.Create(settings);
             if (strategy is not null && chat is null)
             {
                 throw new SettingsException("--rerank needs a multimodal LLM: pass --llm <folder> (or configure Llm:ModelDirectory).");
@@ -79,7 +79,7 @@ internal static class EvalCommand
                         options.RerankStrategy = strategy;
                     }
 
-                    return new RetrievalAgent(text, imageEncoder, index, model.Identity, prompts, options, strategy is null ? null : chat);
+                    return AgentFactory.Create(settings, model, index, strategy is null ? null : chat, prompts, options);
                 },
             }, new SynchronousProgress<string>(Ui.Info), token);
             Print(report, json);

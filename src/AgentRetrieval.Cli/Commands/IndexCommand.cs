@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using AgentRetrieval.Cli.Hosting;
+using AgentRetrieval.Describing;
 using AgentRetrieval.Embeddings;
 using AgentRetrieval.Indexing;
 using AgentRetrieval.Onnx.Clip;
@@ -18,10 +19,14 @@ internal static class IndexCommand
         var rebuild = new Option<bool>("--rebuild") { Description = "Drop the index's vectors first (needed after changing the model)." };
         var codes = new Option<int?>("--codes") { Description = "Also learn and store binary codes of this many bits (ITQ), for 'search --codes'." };
         var noOcr = new Option<bool>("--no-ocr") { Description = "Skip the text-in-pictures pass (Indexing:Ocr=false)." };
+        var describe = new Option<bool>("--describe") { Description = "Then have the multimodal LLM (--llm or Llm:ModelDirectory) describe every photo not described yet, most recent first: resumable, with progress and ETA." };
+        var describeLimit = new Option<int?>("--describe-limit") { Description = "Describe at most this many photos in this run." };
+        var describeBudget = new Option<double?>("--describe-minutes") { Description = "Stop describing after this many minutes (the next run resumes)." };
+        var llm = new Option<string?>("--llm") { Description = "The multimodal LLM for --describe: a manifest name installed with 'models pull', or a folder." };
         var watch = new Option<bool>("--watch") { Description = "After indexing, keep watching the folder and index new, changed, moved and deleted photos as they come (Ctrl+C stops)." };
         var command = new Command("index", "Index a folder of images: new and changed files are embedded (with their date, place and camera), moved files are recognised, deleted ones removed; then the text in the pictures is read.")
         {
-            folder, rebuild, codes, noOcr, verify, watch,
+            folder, rebuild, codes, noOcr, verify, watch, describe, describeLimit, describeBudget, llm,
         };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
@@ -77,7 +82,18 @@ internal static class IndexCommand
                     throw new SettingsException(ex.Message);
                 }
             }
-            Print(report, text, json, settings.Indexing.IndexDirectory, model.Identity);
+            DescribePassReport? described = null;
+            if (result.GetValue(describe))
+            {
+                CommandServices.UseLlmFolder(settings, result.GetValue(llm));
+                using Microsoft.Extensions.AI.IChatClient chat = ChatClientFactory.Create(settings)
+                    ?? throw new SettingsException($"--describe needs a multimodal LLM: {ChatClientFactory.NoLlmHint}");
+                double? minutes = result.GetValue(describeBudget);
+                described = await Describer.RunAsync(settings, index, chat, token, quiet: json,
+                    budget: minutes is double m ? TimeSpan.FromMinutes(m) : null, limit: result.GetValue(describeLimit));
+            }
+
+            Print(report, text, json, settings.Indexing.IndexDirectory, model.Identity, described);
             if (result.GetValue(watch))
             {
                 await using IAsyncDisposable watcher = Watching.Start(settings, index, model, [path], null, Ui.Info);
@@ -183,7 +199,7 @@ internal static class IndexCommand
         return report!;
     }
 
-    private static void Print(IndexReport report, TextPassReport? text, bool json, string indexDirectory, ModelIdentity model)
+    private static void Print(IndexReport report, TextPassReport? text, bool json, string indexDirectory, ModelIdentity model, DescribePassReport? described = null)
     {
         double seconds = Math.Max(report.Elapsed.TotalSeconds, 1e-9);
         if (json)
@@ -211,6 +227,17 @@ internal static class IndexCommand
                     images_per_second = Math.Round(text.Rate, 2),
                     failed = text.Failed.Select(s => new { path = s.Path, reason = s.Reason }),
                 },
+                describe = described is null ? null : new
+                {
+                    model = described.Model,
+                    described = described.Described,
+                    structured = described.Structured,
+                    remaining = described.Remaining,
+                    elapsed_seconds = Math.Round(described.Elapsed.TotalSeconds, 3),
+                    images_per_hour = Math.Round(described.ImagesPerHour, 1),
+                    stopped_by = described.StoppedBy,
+                    failed = described.Failed.Select(s => new { path = s.Path, reason = s.Reason }),
+                },
             });
             return;
         }
@@ -222,6 +249,12 @@ internal static class IndexCommand
         if (text is not null)
         {
             Ui.Out.MarkupLine($"  Text in pictures: {text.Recognized} images read ({text.Rate:0.0} images/s), {text.WithText} with text, {text.Failed.Count} failed.");
+        }
+
+        if (described is not null)
+        {
+            Ui.Out.MarkupLine(Markup.Escape($"  Descriptions by {described.Model}: {described.Described} photos described ({described.Structured} as structured records, {described.ImagesPerHour:0} per hour), {described.Remaining} still to describe, {described.Failed.Count} unreadable."
+                + (described.StoppedBy is { } why ? $" Stopped: {why}; run the same command again to go on." : "")));
         }
         if (report.Skipped.Count > 0)
         {

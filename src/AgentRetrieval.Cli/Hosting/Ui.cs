@@ -15,4 +15,10 @@ internal static class Ui
     public static void Error(string message) => Console.Error.WriteLine($"error: {message}");
 
     public static void Info(string message) => Console.Error.WriteLine(message);
+
+    /// <summary>A duration as people say it: "45s", "12 min", "3 h 20 min".</summary>
+    public static string Duration(TimeSpan t) =>
+        t.TotalSeconds < 90 ? $"{Math.Max(0, t.TotalSeconds):0}s"
+        : t.TotalMinutes < 90 ? $"{t.TotalMinutes:0} min"
+        : $"{(int)t.TotalHours} h {t.Minutes} min";
 }

@@ -16,11 +16,44 @@ public sealed class AgentOptions
     [Range(1, 1000)]
     public int ResultCount { get; set; } = 10;
 
-    /// <summary>The rerank strategy: <c>pointwise</c>, <c>listwise</c> or <c>none</c>.</summary>
-    [RegularExpression("^(pointwise|listwise|none)$")]
-    public string RerankStrategy { get; set; } = "pointwise";
+    /// <summary>
+    /// The rerank strategy: <c>cascade</c> (every candidate judged on its text, then the best shown to the LLM as images
+    /// within the turn's budget), <c>pointwise</c> (the top N as images), <c>listwise</c> or <c>none</c>.
+    /// </summary>
+    [RegularExpression("^(cascade|pointwise|listwise|none)$")]
+    public string RerankStrategy { get; set; } = "cascade";
 
-    /// <summary>How many of the best candidates the LLM judges (batch size is 1: each costs a prompt).</summary>
+    /// <summary>
+    /// The cascade's stage-1 judge: <c>auto</c> (the LLM when its measured cost lets it judge every candidate within
+    /// <see cref="TextJudgeBudgetShare"/> of the turn's budget, else the small local text model), <c>llm</c> or <c>small</c>.
+    /// </summary>
+    [RegularExpression("^(auto|llm|small)$")]
+    public string TextJudge { get; set; } = "auto";
+
+    /// <summary>The share of the turn's budget the LLM may spend judging every candidate's text (stage 1).</summary>
+    [Range(0.01, 1.0)]
+    public double TextJudgeBudgetShare { get; set; } = 0.25;
+
+    /// <summary>Weight of the stage-1 text relevance (0 to 1 across the candidates) in the fused score.</summary>
+    [Range(0.0, 10.0)]
+    public double TextJudgeWeight { get; set; } = 0.5;
+
+    /// <summary>The longest side of a candidate image shown to the LLM to judge it (Phi-3.5-vision: 336 is one crop, 313 tokens).</summary>
+    [Range(64, 4096)]
+    public int JudgeImageSide { get; set; } = 336;
+
+    /// <summary>Whether serve and chat describe the library in the background when an LLM is configured.</summary>
+    public bool Describe { get; set; } = true;
+
+    /// <summary>The longest side of an image shown to the LLM to describe it once (more detail than judging).</summary>
+    [Range(64, 4096)]
+    public int DescribeImageSide { get; set; } = 672;
+
+    /// <summary>Generated tokens at most for one description record.</summary>
+    [Range(16, 4096)]
+    public int DescribeMaxOutputTokens { get; set; } = 200;
+
+    /// <summary>How many of the best candidates the LLM judges as images at most (pointwise; the cascade's stage 2 also fits the budget).</summary>
     [Range(1, 1000)]
     public int RerankTopN { get; set; } = 8;
 

@@ -45,6 +45,9 @@ public sealed record AgentTurnResult
     /// <summary>Each stage, in order.</summary>
     public IReadOnlyList<StageReport> Stages { get; init; } = [];
 
+    /// <summary>The cascade's stages (judges, depths, costs), when the cascade reranked this turn.</summary>
+    public Reranking.CascadeReport? Cascade { get; init; }
+
     /// <summary>How many candidates retrieval handed to the reranker.</summary>
     public int CandidateCount { get; init; }
 

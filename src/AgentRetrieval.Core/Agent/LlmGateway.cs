@@ -11,7 +11,43 @@ internal sealed class LlmGateway(IChatClient chat, ResiliencePipeline pipeline, 
 {
     private readonly ResilientChatClient _resilient = new(chat, pipeline);
 
-    public INextTokenScorer? Scorer { get; } = chat.GetService(typeof(INextTokenScorer)) as INextTokenScorer;
+    private volatile bool _scorerUnavailable;
+
+    public INextTokenScorer? Scorer => _scorerUnavailable ? null : _scorer;
+
+    private readonly INextTokenScorer? _scorer = chat.GetService(typeof(INextTokenScorer)) as INextTokenScorer;
+
+    /// <summary>How many calls the client takes at once (an OpenAI-compatible server: Llm:MaxConcurrency; in-process: 1).</summary>
+    public int Concurrency { get; } = Math.Max(1, (chat.GetService(typeof(LlmConcurrency)) as LlmConcurrency)?.MaxConcurrentCalls ?? 1);
+
+    /// <summary>
+    /// P("Yes") for a yes/no question: from the next-token distribution when the client offers it (logits in-process,
+    /// log-probabilities from a server), else from the answer's text (1, 0, or 0.5 when it is neither).
+    /// </summary>
+    public async Task<(double Probability, bool FromDistribution)> JudgeYesAsync(IList<ChatMessage> messages, CancellationToken cancellationToken)
+    {
+        if (Scorer is not null)
+        {
+            try
+            {
+                IReadOnlyList<double>? p = await ScoreAsync(messages, s_yesNo, cancellationToken);
+                if (p is not null)
+                {
+                    return (p[0], true);
+                }
+            }
+            catch (NotSupportedException)
+            {
+                // The server gives no log-probabilities: read the answers' text from now on.
+                _scorerUnavailable = true;
+            }
+        }
+
+        string answer = (await CompleteAsync(messages, cancellationToken)).TrimStart().TrimStart('*', '"', '\'');
+        return (answer.StartsWith("yes", StringComparison.OrdinalIgnoreCase) ? 1.0 : answer.StartsWith("no", StringComparison.OrdinalIgnoreCase) ? 0.0 : 0.5, false);
+    }
+
+    private static readonly string[] s_yesNo = ["Yes", "No"];
 
     public async Task<string> CompleteAsync(IList<ChatMessage> messages, CancellationToken cancellationToken)
     {

@@ -11,4 +11,7 @@ public sealed record RankedImage(long Id, string Path, double RetrievalScore, do
 {
     /// <summary>The same shot in files of other formats (see <see cref="Search.FormatTwins"/>).</summary>
     public IReadOnlyList<string> AlsoAt { get; init; } = [];
+
+    /// <summary>The cascade's stage-1 relevance from the candidate's text (P(yes) from the LLM, or a similarity), when judged.</summary>
+    public double? TextScore { get; init; }
 }

@@ -61,6 +61,8 @@ public sealed class RetrievalAgent
     /// <param name="maxPixels">The largest candidate image sent to the LLM.</param>
     /// <param name="logger">Receives degraded stages (Warning) and turn summaries (Debug).</param>
     /// <param name="gazetteer">Names places in requests that the index does not hold (optional).</param>
+    /// <param name="textRelevance">The cascade's small stage-1 judge (MiniLM), used when the LLM would not fit the budget.</param>
+    /// <param name="multilingualRelevance">A stage-1 judge for requests not in English (the multilingual retrieval model's text tower).</param>
     public RetrievalAgent(
         IEmbeddingGenerator<string, Embedding<float>> textEncoder,
         IEmbeddingGenerator<DataContent, Embedding<float>>? imageEncoder,
@@ -73,7 +75,9 @@ public sealed class RetrievalAgent
         TimeProvider? timeProvider = null,
         long maxPixels = Imaging.ImageLoader.DefaultMaxPixels,
         ILogger? logger = null,
-        Metadata.Gazetteer? gazetteer = null)
+        Metadata.Gazetteer? gazetteer = null,
+        Reranking.ITextRelevance? textRelevance = null,
+        Reranking.ITextRelevance? multilingualRelevance = null)
     {
         ArgumentNullException.ThrowIfNull(textEncoder);
         ArgumentNullException.ThrowIfNull(index);
@@ -95,12 +99,24 @@ public sealed class RetrievalAgent
             _llm = new LlmGateway(chatClient, llmPipeline ?? LlmResilience.CreatePipeline(options, _time), options);
             _reranker = options.RerankStrategy switch
             {
+                "cascade" => new Reranking.CascadeReranker(_llm, prompts, _images, index, options, textRelevance, multilingualRelevance, JudgeCosts, _time),
                 "pointwise" => new PointwiseReranker(_llm, prompts, _images, options),
                 "listwise" => new ListwiseReranker(_llm, prompts, _images, options),
                 _ => null,
             };
         }
     }
+
+    /// <summary>The measured cost of the LLM's judgments in this process (the cascade sizes its stages by it).</summary>
+    public Reranking.JudgeCosts JudgeCosts { get; } = new();
+
+    /// <summary>The rerank strategy in use ("cascade", "pointwise", "listwise"), or null without one.</summary>
+    public string? RerankStrategy => _reranker?.Name;
+
+    /// <summary>How many turns are running now (a background describing pass waits while there are any).</summary>
+    public int TurnsInFlight => Volatile.Read(ref _turnsInFlight);
+
+    private int _turnsInFlight;
 
     /// <summary>Whether an LLM is configured.</summary>
     public bool HasLlm => _llm is not null;
@@ -125,6 +141,25 @@ public sealed class RetrievalAgent
         }
 
         return result!;
+    }
+
+    private sealed class TurnMark : IDisposable
+    {
+        private RetrievalAgent? _agent;
+
+        public TurnMark(RetrievalAgent agent)
+        {
+            _agent = agent;
+            Interlocked.Increment(ref agent._turnsInFlight);
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _agent, null) is { } a)
+            {
+                Interlocked.Decrement(ref a._turnsInFlight);
+            }
+        }
     }
 
     /// <summary>Runs one turn, streaming stage reports and the answer text as they are made.</summary>
@@ -155,6 +190,7 @@ public sealed class RetrievalAgent
             session.AddUserMessage(text);
         }
 
+        using var turnMark = new TurnMark(this);
         using var budgetCts = new CancellationTokenSource(_options.TurnBudget, _time);
         using var turnCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budgetCts.Token);
         CancellationToken budget = turnCts.Token;
@@ -249,6 +285,7 @@ public sealed class RetrievalAgent
         stageActivity = AgentTelemetry.StartStage("rerank", turnActivity);
         IReadOnlyList<RankedImage> ranked = candidates;
         StageReport rerank;
+        Reranking.CascadeReport? cascade = null;
         bool listing = plan.IsFilterOnly && session.QueryImage is null && session.Liked.Count == 0 && session.MoreLike.Count == 0;
         if (_reranker is null || candidates.Count == 0 || listing)
         {
@@ -257,11 +294,12 @@ public sealed class RetrievalAgent
         }
         else
         {
-            (RerankOutcome? outcome, string? failure) = await TryRerankAsync(query, candidates, budget);
+            (RerankOutcome? outcome, string? failure) = await TryRerankAsync(query, candidates, _options.TurnBudget - _time.GetElapsedTime(turnStart), budget);
             cancellationToken.ThrowIfCancellationRequested();
             if (outcome is not null)
             {
                 ranked = outcome.Results;
+                cascade = outcome.Cascade;
                 AgentTelemetry.CandidatesJudged.Add(outcome.Results.Count(r => r.LlmScore is not null), new KeyValuePair<string, object?>("judge", _reranker.Name));
                 rerank = new StageReport("rerank", true, outcome.Degraded, $"{_reranker.Name}: {outcome.Detail}", _time.GetElapsedTime(t0));
             }
@@ -287,7 +325,7 @@ public sealed class RetrievalAgent
         // When the LLM judged the best candidate, its match probability decides; else the learned similarity threshold
         // (or the full-text index's evidence) does.
         bool noMatch = !listing && (best is null
-            || (_reranker is PointwiseReranker && best.LlmScore is double p ? p < _options.MinMatchProbability : !textMatched && best.RetrievalScore < minScore));
+            || (_reranker is PointwiseReranker or Reranking.CascadeReranker && best.LlmScore is double p ? p < _options.MinMatchProbability : !textMatched && best.RetrievalScore < minScore));
         var answer = new StringBuilder();
         string head = found.FiltersMatchedNothing ? "No photos match these filters: " + string.Join(", ", plan.DescribeFilters()) + "."
             : listing ? string.Create(CultureInfo.InvariantCulture, $"{found.TotalMatches} photos {string.Join(", ", plan.DescribeFilters())}, {(plan.Sort == SearchSort.OldestFirst ? "oldest" : "newest")} first.")
@@ -407,6 +445,7 @@ public sealed class RetrievalAgent
             Answer = answer.ToString(),
             AllRanked = ranked,
             StageSummary = summary,
+            Cascade = cascade,
             Stages = stages,
             CandidateCount = candidates.Count,
         };
@@ -534,11 +573,11 @@ public sealed class RetrievalAgent
         return (candidates, found);
     }
 
-    private async Task<(RerankOutcome? Outcome, string? Failure)> TryRerankAsync(string query, IReadOnlyList<RankedImage> candidates, CancellationToken budget)
+    private async Task<(RerankOutcome? Outcome, string? Failure)> TryRerankAsync(string query, IReadOnlyList<RankedImage> candidates, TimeSpan remaining, CancellationToken budget)
     {
         try
         {
-            return (await _reranker!.RerankAsync(new RerankRequest(query, candidates), budget), null);
+            return (await _reranker!.RerankAsync(new RerankRequest(query, candidates, remaining), budget), null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || budget.IsCancellationRequested)
         {

@@ -243,6 +243,40 @@ public static class ImageLoader
         return (ms.ToArray(), "image/jpeg");
     }
 
+    /// <summary>
+    /// The image as a JPEG whose longest side is at most <paramref name="maxSide"/> (upright; decoded at a reduced scale
+    /// when it is much larger): what a multimodal LLM is shown, since its image-token cost grows with the size it is given.
+    /// An image already small enough in a common format passes through unchanged.
+    /// </summary>
+    /// <param name="data">The encoded image.</param>
+    /// <param name="maxSide">The longest side wanted, in pixels.</param>
+    /// <param name="maxPixels">The pixel limit for decoding.</param>
+    /// <returns>The bytes and their media type.</returns>
+    /// <exception cref="InvalidImageException">Not a readable image, or over the pixel limit.</exception>
+    public static (byte[] Data, string MediaType) Downscaled(byte[] data, int maxSide, long maxPixels = DefaultMaxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 16);
+        ImageInfo info = Identify(data);
+        EnsureWithinLimit(info, maxPixels);
+        if (Math.Max(info.Width, info.Height) <= maxSide && info.Format is "JPEG" or "PNG")
+        {
+            return ToCommonFormat(data, maxPixels, modernFormats: false);
+        }
+
+        double scale = (double)maxSide / Math.Max(info.Width, info.Height);
+        using Image<Rgb24> image = LoadRgb(data, maxPixels, (int)Math.Ceiling(Math.Min(info.Width, info.Height) * Math.Min(1, scale)));
+        if (Math.Max(image.Width, image.Height) > maxSide)
+        {
+            double s = (double)maxSide / Math.Max(image.Width, image.Height);
+            image.Mutate(x => x.Resize(Math.Max(1, (int)Math.Round(image.Width * s)), Math.Max(1, (int)Math.Round(image.Height * s))));
+        }
+
+        using var ms = new MemoryStream();
+        image.SaveAsJpeg(ms, new SixLabors.ImageSharp.Formats.Jpeg.JpegEncoder { Quality = 90 });
+        return (ms.ToArray(), "image/jpeg");
+    }
+
     /// <summary>Throws when the image has more pixels than allowed.</summary>
     /// <param name="info">The header.</param>
     /// <param name="maxPixels">The limit.</param>

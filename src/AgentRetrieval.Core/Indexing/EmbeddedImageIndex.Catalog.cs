@@ -711,6 +711,97 @@ public sealed partial class EmbeddedImageIndex
         }
     }
 
+    /// <summary>Images that this describing model has not described yet, most recent first (what is searched most).</summary>
+    /// <param name="model">The describing model's identity.</param>
+    /// <returns>(id, hash, one of its files).</returns>
+    public IReadOnlyList<(long Id, string Hash, string Path)> ImagesNeedingDescription(string model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var result = new List<(long, string, string)>();
+        lock (_lock)
+        {
+            using SqliteCommand cmd = _connection.CreateCommand();
+            cmd.CommandText = """
+                SELECT i.id, i.hash, (SELECT MIN(f.path) FROM files f WHERE f.hash = i.hash) FROM images i
+                WHERE NOT EXISTS (SELECT 1 FROM descriptions d WHERE d.hash = i.hash AND d.model = $m)
+                ORDER BY i.taken_local DESC, i.id DESC
+                """;
+            cmd.Parameters.AddWithValue("$m", model);
+            using SqliteDataReader r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                if (!r.IsDBNull(2))
+                {
+                    result.Add((r.GetInt64(0), r.GetString(1), r.GetString(2)));
+                }
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Stores an image's description (replacing any other model's) and indexes its text for full-text search. Each call
+    /// commits on its own, so a describing pass can stop at any moment and resume.
+    /// </summary>
+    /// <param name="hash">The content hash.</param>
+    /// <param name="model">The describing model's identity.</param>
+    /// <param name="record">The structured record (JSON).</param>
+    /// <param name="text">Its searchable text (description, objects, visible text, tags).</param>
+    public void SetDescription(string hash, string model, string record, string text)
+    {
+        ArgumentNullException.ThrowIfNull(hash);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(text);
+        lock (_lock)
+        {
+            using SqliteTransaction tx = _connection.BeginTransaction();
+            using (SqliteCommand cmd = _connection.CreateCommand())
+            {
+                cmd.Transaction = tx;
+                cmd.CommandText = "INSERT OR REPLACE INTO descriptions (hash, model, record, text) VALUES ($h, $m, $r, $t)";
+                cmd.Parameters.AddWithValue("$h", hash);
+                cmd.Parameters.AddWithValue("$m", model);
+                cmd.Parameters.AddWithValue("$r", record);
+                cmd.Parameters.AddWithValue("$t", text);
+                cmd.ExecuteNonQuery();
+            }
+
+            RefreshNames(tx, [hash]);
+            tx.Commit();
+        }
+    }
+
+    /// <summary>How many images have a description, by any model or by <paramref name="model"/>.</summary>
+    /// <param name="model">The describing model, or null for any.</param>
+    public int DescribedCount(string? model = null)
+    {
+        lock (_lock)
+        {
+            using SqliteCommand cmd = _connection.CreateCommand();
+            cmd.CommandText = model is null
+                ? "SELECT COUNT(*) FROM descriptions d WHERE EXISTS (SELECT 1 FROM images i WHERE i.hash = d.hash)"
+                : "SELECT COUNT(*) FROM descriptions d WHERE d.model = $m AND EXISTS (SELECT 1 FROM images i WHERE i.hash = d.hash)";
+            cmd.Parameters.AddWithValue("$m", (object?)model ?? DBNull.Value);
+            return Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+        }
+    }
+
+    /// <summary>An image's stored description record (JSON) and the model that wrote it, or null.</summary>
+    /// <param name="id">The catalogue id.</param>
+    public (string Model, string Record, string Text)? GetDescriptionRecord(long id)
+    {
+        lock (_lock)
+        {
+            using SqliteCommand cmd = _connection.CreateCommand();
+            cmd.CommandText = "SELECT d.model, d.record, d.text FROM descriptions d JOIN images i ON i.hash = d.hash WHERE i.id = $id";
+            cmd.Parameters.AddWithValue("$id", id);
+            using SqliteDataReader r = cmd.ExecuteReader();
+            return r.Read() ? (r.GetString(0), r.GetString(1), r.GetString(2)) : null;
+        }
+    }
+
     private string? ReadText(string hash)
     {
         using SqliteCommand cmd = _connection.CreateCommand();

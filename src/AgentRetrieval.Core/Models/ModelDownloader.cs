@@ -59,6 +59,21 @@ public sealed class ModelDownloader
     /// <param name="directory">The model folder.</param>
     public static bool IsInstalled(string directory) => File.Exists(Path.Combine(directory, MarkerFileName));
 
+    /// <summary>The variant a completed download holds, or null when there is none (or its record cannot be read).</summary>
+    /// <param name="directory">The model folder.</param>
+    public static string? InstalledVariant(string directory)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(directory, MarkerFileName)));
+            return doc.RootElement.TryGetProperty("Variant", out JsonElement v) || doc.RootElement.TryGetProperty("variant", out v) ? v.GetString() : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Downloads <paramref name="model"/>'s <paramref name="variant"/> into <paramref name="directory"/>.</summary>
     /// <param name="model">The manifest entry.</param>
     /// <param name="variant">full, quantized or fp16.</param>
@@ -84,15 +99,22 @@ public sealed class ModelDownloader
         File.Delete(marker);
 
         Dictionary<string, (long Size, string? Sha256)> listing = await ListAsync(model, cancellationToken);
-        if (model.IncludeFolders.Count > 0)
+        IReadOnlyList<string> folders = model.Folders.TryGetValue(variant, out VariantFolder? variantFolder) ? [.. model.IncludeFolders, variantFolder.Path] : model.IncludeFolders;
+        if (folders.Count > 0)
         {
-            // External-data files beside large graphs: whatever the hub lists in those folders, verified like the rest.
+            // External-data files beside large graphs, or an LLM variant's whole folder: whatever the hub lists in those
+            // folders, verified like the rest.
             var named = new HashSet<string>(files.Select(f => f.Path), StringComparer.Ordinal);
             files = [.. files, .. listing.Keys
-                .Where(path => model.IncludeFolders.Any(folder => path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal)) && !named.Contains(path))
+                .Where(path => folders.Any(folder => path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal)) && !named.Contains(path))
                 .Where(path => !path.Contains("..", StringComparison.Ordinal))
                 .Order(StringComparer.Ordinal)
                 .Select(path => new ModelFile { Path = path, SizeMb = listing[path].Size / 1e6 })];
+        }
+
+        if (variantFolder is not null && !files.Any(f => f.Path.StartsWith(variantFolder.Path.TrimEnd('/') + "/", StringComparison.Ordinal)))
+        {
+            throw new InvalidDataException($"{model.Repository} lists no files in '{variantFolder.Path}' (the {variant} build of {model.Name}); the repository's layout may have changed.");
         }
 
         var verified = new Dictionary<string, string>(StringComparer.Ordinal);

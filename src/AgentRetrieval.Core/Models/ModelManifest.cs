@@ -60,7 +60,10 @@ public sealed record ModelEntry
     [JsonPropertyName("dimensions")]
     public int Dimensions { get; init; }
 
-    /// <summary>What the model is for: <c>clip</c> (the default) or <c>ocr</c> (PaddleOCR models for the text in the pictures).</summary>
+    /// <summary>
+    /// What the model is for: <c>clip</c> (the default), <c>ocr</c> (PaddleOCR models for the text in the pictures) or
+    /// <c>llm</c> (a multimodal LLM for ONNX Runtime GenAI).
+    /// </summary>
     [JsonPropertyName("kind")]
     public string Kind { get; init; } = "clip";
 
@@ -111,6 +114,21 @@ public sealed record ModelEntry
     [JsonPropertyName("quality")]
     public string? Quality { get; init; }
 
+    /// <summary>
+    /// The repository folder of each variant (LLMs: <c>cpu-int4</c>, <c>gpu-int4</c> …): every file the hub lists in it is
+    /// pulled, and it is the model folder the runtime loads.
+    /// </summary>
+    [JsonPropertyName("folders")]
+    public IReadOnlyDictionary<string, VariantFolder> Folders { get; init; } = new Dictionary<string, VariantFolder>();
+
+    /// <summary>The variant <c>models pull</c> takes when none is asked for (LLMs: the CPU build).</summary>
+    [JsonPropertyName("default_variant")]
+    public string? DefaultVariant { get; init; }
+
+    /// <summary>How a multimodal LLM is best used here (image sizes per use, context).</summary>
+    [JsonPropertyName("llm")]
+    public LlmUsage? Llm { get; init; }
+
     /// <summary>The variants' ONNX files.</summary>
     [JsonPropertyName("variants")]
     public IReadOnlyDictionary<string, IReadOnlyList<ModelFile>> Variants { get; init; } = new Dictionary<string, IReadOnlyList<ModelFile>>();
@@ -123,10 +141,65 @@ public sealed record ModelEntry
     /// <param name="variant">full, quantized or fp16.</param>
     /// <exception cref="KeyNotFoundException">The model has no such variant.</exception>
     public IReadOnlyList<ModelFile> FilesFor(string variant) =>
-        Variants.Count == 0 ? Files
-        : Variants.TryGetValue(variant, out IReadOnlyList<ModelFile>? onnx)
-            ? [.. Files, .. onnx]
-            : throw new KeyNotFoundException($"Model '{Name}' has no '{variant}' variant (it has: {string.Join(", ", Variants.Keys)}).");
+        Variants.TryGetValue(variant, out IReadOnlyList<ModelFile>? onnx) ? [.. Files, .. onnx]
+        : Folders.ContainsKey(variant) || (Variants.Count == 0 && Folders.Count == 0) ? Files
+        : throw new KeyNotFoundException($"Model '{Name}' has no '{variant}' variant (it has: {string.Join(", ", VariantNames)}).");
+
+    /// <summary>The variants a user can pull (the ONNX file sets and the folders).</summary>
+    public IReadOnlyList<string> VariantNames => [.. Variants.Keys.Concat(Folders.Keys).Distinct(StringComparer.Ordinal)];
+
+    /// <summary>The variant to pull: the one asked for when the model has it, else the model's default.</summary>
+    /// <param name="requested">The configured variant (Clip:Variant or --variant), or null.</param>
+    public string ChooseVariant(string? requested) =>
+        requested is not null && (VariantNames.Contains(requested) || (Variants.Count == 0 && Folders.Count == 0)) ? requested
+        : DefaultVariant ?? (VariantNames.Count > 0 ? VariantNames[0] : null) ?? requested ?? "full";
+
+    /// <summary>The approximate download of a variant in MB (listed files plus the folder's size).</summary>
+    /// <param name="variant">The variant.</param>
+    public double SizeMbOf(string variant) =>
+        FilesFor(variant).Sum(f => f.SizeMb) + (Folders.TryGetValue(variant, out VariantFolder? folder) ? folder.SizeMb : 0);
+
+    /// <summary>Where the runtime finds the model inside its download folder (a variant's folder, or the folder itself).</summary>
+    /// <param name="directory">The download folder.</param>
+    /// <param name="variant">The installed variant.</param>
+    public string ModelDirectoryIn(string directory, string variant) =>
+        Folders.TryGetValue(variant, out VariantFolder? folder) ? Path.Combine(directory, folder.Path.Replace('/', Path.DirectorySeparatorChar)) : directory;
+}
+
+/// <summary>A variant that is a folder of the repository.</summary>
+public sealed record VariantFolder
+{
+    /// <summary>The folder inside the repository.</summary>
+    [JsonPropertyName("path")]
+    public string Path { get; init; } = "";
+
+    /// <summary>The approximate size in MB of everything in it.</summary>
+    [JsonPropertyName("size_mb")]
+    public double SizeMb { get; init; }
+
+    /// <summary>What the variant needs (a CPU, a CUDA GPU, DirectML …).</summary>
+    [JsonPropertyName("device")]
+    public string Device { get; init; } = "cpu";
+}
+
+/// <summary>How a multimodal LLM is used: the image size per use (its image-token cost) and the context to set.</summary>
+public sealed record LlmUsage
+{
+    /// <summary>The longest side of an image shown to judge a candidate (Phi-3.5-vision: 336 is one crop, 313 tokens).</summary>
+    [JsonPropertyName("judge_image_side")]
+    public int JudgeImageSide { get; init; } = 336;
+
+    /// <summary>The longest side of an image shown to describe it once at index time (more crops, more detail).</summary>
+    [JsonPropertyName("describe_image_side")]
+    public int DescribeImageSide { get; init; } = 672;
+
+    /// <summary>The context length to run with (the key/value buffer is allocated for it).</summary>
+    [JsonPropertyName("context_length")]
+    public int ContextLength { get; init; } = 4096;
+
+    /// <summary>Image tokens per image at <see cref="JudgeImageSide"/>, as the model's processor counts them.</summary>
+    [JsonPropertyName("judge_image_tokens")]
+    public int? JudgeImageTokens { get; init; }
 }
 
 /// <summary>A sigmoid model's trained scale and bias.</summary>

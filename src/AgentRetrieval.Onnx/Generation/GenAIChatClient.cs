@@ -79,7 +79,9 @@ public sealed class GenAIChatClient : IChatClient, INextTokenScorer
             throw new InvalidDataException($"The LLM in '{dir}' cannot be loaded: {ex.Message}", ex);
         }
 
-        _metadata = new ChatClientMetadata("onnxruntime-genai", new Uri(Path.GetFullPath(dir)), Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir))));
+        // The model id names the family and the folder: a published variant folder ("cpu-int4-rtn-block-32-acc-level-4")
+        // is the same name for different models, and descriptions are stored under this id.
+        _metadata = new ChatClientMetadata("onnxruntime-genai", new Uri(Path.GetFullPath(dir)), $"{type}/{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dir)))}");
     }
 
     /// <summary>The prompt format in use.</summary>
@@ -115,7 +117,9 @@ public sealed class GenAIChatClient : IChatClient, INextTokenScorer
         {
             using Session s = await Task.Run(() => Start(prompt, imageBytes), cancellationToken);
             using TokenizerStream stream = _processor.CreateStream();
-            for (int produced = 0; produced < maxOutput; produced++)
+            int promptTokens = s.Generator.GetSequence(0).Length;
+            int produced = 0;
+            for (; produced < maxOutput; produced++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (s.Generator.IsDone())
@@ -138,7 +142,14 @@ public sealed class GenAIChatClient : IChatClient, INextTokenScorer
                 }
             }
 
-            yield return new ChatResponseUpdate { Role = ChatRole.Assistant, ResponseId = responseId, FinishReason = ChatFinishReason.Stop };
+            // The prompt's token count includes the image tokens the processor made: what each image really costs.
+            yield return new ChatResponseUpdate
+            {
+                Role = ChatRole.Assistant,
+                ResponseId = responseId,
+                FinishReason = ChatFinishReason.Stop,
+                Contents = [new UsageContent(new UsageDetails { InputTokenCount = promptTokens, OutputTokenCount = produced, TotalTokenCount = promptTokens + produced })],
+            };
         }
         finally
         {

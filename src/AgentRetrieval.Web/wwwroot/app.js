@@ -225,7 +225,7 @@ function makeCard(item, r) {
   name.textContent = item.also && item.also.length ? `${item.name} (+ ${item.also.join(", ")})` : item.name;
   name.title = name.textContent;
   card.querySelector(".facts").textContent = [item.taken ? item.taken.slice(0, 10) : null, item.place, item.camera].filter(Boolean).join(" · ");
-  card.querySelector(".caption").textContent = item.caption || "";
+  card.querySelector(".caption").textContent = item.caption || (item.description ? item.description.split("\n")[0] : "");
   if (r && r.pick === item.id) {
     card.classList.add("pick");
     card.querySelector(".reason").textContent = `Pick: ${r.reason}`;
@@ -323,7 +323,7 @@ function openViewer(item) {
   $("viewer-image").src = `/api/images/${item.id}`;
   $("viewer-image").alt = item.caption || item.name;
   $("viewer-caption").textContent = `${item.name}${item.also && item.also.length ? ` (+ ${item.also.join(", ")})` : ""}${item.caption ? " — " + item.caption : ""}`;
-  $("viewer-facts").textContent = [item.taken ? item.taken.replace("T", " ") : null, item.place, item.camera, item.text ? `text: “${item.text}”` : null].filter(Boolean).join(" · ");
+  $("viewer-facts").textContent = [item.taken ? item.taken.replace("T", " ") : null, item.place, item.camera, item.text ? `text: “${item.text}”` : null, item.description ? `description (by the model, may be wrong): ${item.description.split("\n")[0]}` : null].filter(Boolean).join(" · ");
   $("viewer-position").textContent = state.results && state.results.length ? `${state.viewing + 1} of ${state.results.length}` : "";
   // Actions on the photo: feedback needs a photo of this conversation's results, the path needs the server to know it.
   state.viewItem = item;

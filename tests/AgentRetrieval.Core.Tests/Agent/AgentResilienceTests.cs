@@ -8,7 +8,7 @@ public sealed class AgentResilienceTests
 {
     private static AgentOptions Options(Action<AgentOptions>? change = null)
     {
-        var o = new AgentOptions { Clarify = false, CalibrateNoMatch = false, MinRetrievalScore = 0.0, RerankTopN = 4, ResultCount = 5, LlmCallTimeout = TimeSpan.FromSeconds(5) };
+        var o = new AgentOptions { RerankStrategy = "pointwise", Clarify = false, CalibrateNoMatch = false, MinRetrievalScore = 0.0, RerankTopN = 4, ResultCount = 5, LlmCallTimeout = TimeSpan.FromSeconds(5) };
         change?.Invoke(o);
         return o;
     }

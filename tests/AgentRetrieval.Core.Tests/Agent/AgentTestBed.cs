@@ -48,8 +48,9 @@ internal sealed class AgentTestBed : IDisposable
         return id;
     }
 
-    public RetrievalAgent Agent(AgentOptions options, IChatClient? chat = null, ResiliencePipeline? pipeline = null) =>
-        new(Text, null, Index, Model, Prompts, options, chat, pipeline);
+    public RetrievalAgent Agent(AgentOptions options, IChatClient? chat = null, ResiliencePipeline? pipeline = null,
+        AgentRetrieval.Reranking.ITextRelevance? textRelevance = null, AgentRetrieval.Reranking.ITextRelevance? multilingual = null) =>
+        new(Text, null, Index, Model, Prompts, options, chat, pipeline, textRelevance: textRelevance, multilingualRelevance: multilingual);
 
     public void Dispose()
     {

@@ -7,7 +7,7 @@ public sealed class RetrievalAgentTests
 {
     private static AgentOptions Options(Action<AgentOptions>? change = null)
     {
-        var o = new AgentOptions { Clarify = false, CalibrateNoMatch = false, MinRetrievalScore = 0.0, RerankTopN = 4, ResultCount = 5 };
+        var o = new AgentOptions { RerankStrategy = "pointwise", Clarify = false, CalibrateNoMatch = false, MinRetrievalScore = 0.0, RerankTopN = 4, ResultCount = 5 };
         change?.Invoke(o);
         return o;
     }
