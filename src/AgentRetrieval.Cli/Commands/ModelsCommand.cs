@@ -26,13 +26,14 @@ internal static class ModelsCommand
                     layout = m.Kind == "clip" ? m.Layout ?? "transformers.js" : null,
                     quality = m.Quality,
                     calibrated = m.Calibration is not null,
-                    sizes_complete = m.Variants.Count == 0 ? m.Files.All(f => f.SizeMb > 0) : m.Variants.Keys.All(v => m.FilesFor(v).All(f => f.SizeMb > 0)),
+                    sizes_complete = m.VariantNames.Count == 0 ? m.Files.All(f => f.SizeMb > 0) : m.VariantNames.All(v => m.FilesFor(v).All(f => f.SizeMb > 0)),
                     is_default = m.Kind == "clip" && string.Equals(m.Name, settings.Models.Default, StringComparison.OrdinalIgnoreCase),
                     repository = m.Source == "npm" ? $"npm {m.Repository}@{m.PackageVersion}" : m.Repository,
                     dimensions = m.Dimensions,
-                    variants = m.Variants.Count == 0
+                    variants = m.VariantNames.Count == 0
                         ? new Dictionary<string, double> { ["files"] = Math.Round(m.Files.Sum(f => f.SizeMb), 1) }
-                        : m.Variants.ToDictionary(v => v.Key, v => Math.Round(m.FilesFor(v.Key).Sum(f => f.SizeMb), 1)),
+                        : m.VariantNames.ToDictionary(v => v, v => Math.Round(m.SizeMbOf(v), 1)),
+                    devices = m.Folders.Count == 0 ? null : m.Folders.ToDictionary(f => f.Key, f => f.Value.Device),
                     license = m.License,
                     languages = m.Languages,
                     requires = m.Requires,
@@ -92,7 +93,9 @@ internal static class ModelsCommand
             CliSettings settings = CliSettings.Load(CommandLine.Globals(result));
             string modelName = result.GetValue(name)!;
             string target = result.GetValue(dir) is { } d ? CliSettings.ExpandPath(d) : Path.Combine(settings.Models.Directory, modelName);
-            string variant = settings.Clip.Variant;
+            ModelEntry pulled = ModelManifest.Load(settings.ManifestPath).Find(modelName);
+            // An LLM's variants are folders (cpu-int4, gpu-int4): --variant picks one, else the manifest's default.
+            string variant = pulled.Folders.Count > 0 ? pulled.ChooseVariant(CommandLine.Globals(result).Variant) : settings.Clip.Variant;
             if (settings.Offline)
             {
                 throw new SettingsException($"--offline: not downloading {modelName}. Run the same command without --offline when this machine is online.");
@@ -116,9 +119,12 @@ internal static class ModelsCommand
                     "Check the network (or a proxy), then run the same command again: finished files are kept and a partial one resumes.");
             }
             ModelEntry entry = ModelManifest.Load(settings.ManifestPath).Find(modelName);
-            Ui.Info(entry.Kind == "ocr"
-                ? $"{entry.Name} is installed in {target}. Use it with Indexing:OcrModelDirectory={entry.Name} (for example AGENTRETRIEVAL_Indexing__OcrModelDirectory={entry.Name}); the next 'index' reads the text of every image again with it."
-                : $"{modelName} ({variant}) is installed in {target}.");
+            Ui.Info(entry.Kind switch
+            {
+                "ocr" => $"{entry.Name} is installed in {target}. Use it with Indexing:OcrModelDirectory={entry.Name} (for example AGENTRETRIEVAL_Indexing__OcrModelDirectory={entry.Name}); the next 'index' reads the text of every image again with it.",
+                "llm" => $"{entry.Name} ({variant}) is installed in {target}. Use it with --llm {entry.Name} (chat, serve, mcp, index --describe) or Llm:ModelDirectory={entry.Name}.",
+                _ => $"{modelName} ({variant}) is installed in {target}.",
+            });
             if (result.GetValue(CommandLine.Json))
             {
                 JsonOutput.Write(new { name = modelName, variant, directory = target });
@@ -127,6 +133,6 @@ internal static class ModelsCommand
             return 0;
         }, ct));
 
-        return new Command("models", "List and download models (CLIP, and PaddleOCR for the text in the pictures).") { list, pull, TrainOfflineCommand.Create() };
+        return new Command("models", "List and download models (CLIP-family retrieval models, PaddleOCR for the text in the pictures, multimodal LLMs).") { list, pull, TrainOfflineCommand.Create() };
     }
 }

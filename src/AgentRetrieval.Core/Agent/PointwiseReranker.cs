@@ -11,8 +11,6 @@ namespace AgentRetrieval.Agent;
 /// </summary>
 internal sealed class PointwiseReranker(LlmGateway llm, IPromptProvider prompts, ImageSource images, AgentOptions options) : IImageReranker
 {
-    private static readonly string[] s_yesNo = ["Yes", "No"];
-
     public string Name => "pointwise";
 
     public async Task<RerankOutcome> RerankAsync(RerankRequest request, CancellationToken cancellationToken)
@@ -21,7 +19,7 @@ internal sealed class PointwiseReranker(LlmGateway llm, IPromptProvider prompts,
         PromptTemplate template = prompts.GetPrompt("rerank-pointwise");
         int n = Math.Min(options.RerankTopN, request.Candidates.Count);
         var judged = new List<RankedImage>(n);
-        string how = llm.Scorer is null ? "scores parsed from text (the client exposes no logits)" : "P(Yes) from logits";
+        bool fromDistribution = true;
         bool degraded = false;
         string? stopped = null;
         for (int i = 0; i < n; i++)
@@ -29,7 +27,8 @@ internal sealed class PointwiseReranker(LlmGateway llm, IPromptProvider prompts,
             RankedImage c = request.Candidates[i];
             try
             {
-                double p = await ScoreAsync(template, request.Query, c, cancellationToken);
+                (double p, bool dist) = await ScoreAsync(template, request.Query, c, cancellationToken);
+                fromDistribution &= dist;
                 judged.Add(c with { LlmScore = p, FinalScore = c.RetrievalScore + (options.LlmWeight * p) });
             }
             catch (Exception ex) when (ex is Imaging.InvalidImageException or IOException or UnauthorizedAccessException)
@@ -52,6 +51,7 @@ internal sealed class PointwiseReranker(LlmGateway llm, IPromptProvider prompts,
         }
 
         IReadOnlyList<RankedImage> results = Merge(judged, request.Candidates);
+        string how = fromDistribution && judged.Count > 0 ? "P(Yes) from logits" : "scores parsed from text (the client gives no next-token probabilities)";
         string detail = string.Create(CultureInfo.InvariantCulture, $"judged {judged.Count(j => j.LlmScore is not null)} of {request.Candidates.Count} candidates, {how}");
         return new RerankOutcome(results, judged.Count, stopped is null ? detail : $"{detail}; stopped early: {stopped}", degraded);
     }
@@ -63,7 +63,7 @@ internal sealed class PointwiseReranker(LlmGateway llm, IPromptProvider prompts,
         return [.. judged.OrderByDescending(j => j.FinalScore), .. all.Where(c => !ids.Contains(c.Id))];
     }
 
-    private async Task<double> ScoreAsync(PromptTemplate template, string query, RankedImage c, CancellationToken cancellationToken)
+    private async Task<(double P, bool FromDistribution)> ScoreAsync(PromptTemplate template, string query, RankedImage c, CancellationToken cancellationToken)
     {
         string? caption = images.CachedCaption(c.Id) ?? c.Caption;
         bool textOnly = options.RerankWithCaptions && caption is not null;
@@ -74,14 +74,6 @@ internal sealed class PointwiseReranker(LlmGateway llm, IPromptProvider prompts,
             ["query"] = query,
             ["caption"] = caption ?? "(none)",
         }, pictures);
-        IReadOnlyList<double>? probabilities = await llm.ScoreAsync(messages, s_yesNo, cancellationToken);
-        if (probabilities is not null)
-        {
-            return probabilities[0];
-        }
-
-        string answer = await llm.CompleteAsync(messages, cancellationToken);
-        return answer.TrimStart().StartsWith("yes", StringComparison.OrdinalIgnoreCase) ? 1.0
-            : answer.TrimStart().StartsWith("no", StringComparison.OrdinalIgnoreCase) ? 0.0 : 0.5;
+        return await llm.JudgeYesAsync(messages, cancellationToken);
     }
 }

@@ -462,7 +462,9 @@ public sealed class RetrievalAgent
     public async Task<string?> CaptionAsync(RankedImage image, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
-        string? cached = _images.CachedCaption(image.Id) ?? image.Caption;
+        // A description written at index time says what a caption would (and more): no LLM call needed.
+        string? cached = _images.CachedCaption(image.Id) ?? image.Caption
+            ?? (_index.GetEntry(image.Id)?.Description is { Length: > 0 } d ? d.Split('\n')[0] : null);
         if (cached is not null || _llm is null)
         {
             return cached;

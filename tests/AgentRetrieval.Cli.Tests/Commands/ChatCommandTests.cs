@@ -88,7 +88,7 @@ public sealed class ChatCommandTests
         cli.Environment["AGENTRETRIEVAL_Agent__MaxOutputTokens"] = "8";
 
         (int code, string stdout, string stderr) = await cli.RunWithInputAsync(
-            "a rocket\n+1\n", ["chat", gallery, "--llm", Path.Combine(SharedFixtures.GenAi, "phi3v-tiny"), "--rerank-top", "2", "--json", .. Common(home)]);
+            "a rocket\n+1\n", ["chat", gallery, "--llm", Path.Combine(SharedFixtures.GenAi, "phi3v-tiny"), "--rerank", "pointwise", "--rerank-top", "2", "--json", .. Common(home)]);
 
         Assert.True(code == 0, stderr);
         List<JsonElement> turns = Turns(stdout);

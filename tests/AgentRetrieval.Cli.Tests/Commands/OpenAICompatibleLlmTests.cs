@@ -64,7 +64,7 @@ public sealed class OpenAICompatibleLlmTests
         cli.Environment["AGENTRETRIEVAL_Agent__Clarify"] = "false";
 
         (int code, string stdout, string stderr) = await cli.RunWithInputAsync("a rocket\n",
-            ["chat", Path.Combine(SharedFixtures.Data, "demo-gallery"), "--rerank-top", "3", "--json", "--model", SharedFixtures.ClipTiny, "--index", home.Combine("index")]);
+            ["chat", Path.Combine(SharedFixtures.Data, "demo-gallery"), "--rerank", "pointwise", "--rerank-top", "3", "--json", "--model", SharedFixtures.ClipTiny, "--index", home.Combine("index")]);
         await cts.CancelAsync();
         listener.Stop();
         await server;

@@ -23,9 +23,10 @@ public sealed class PromptSnapshotTests
         ["caption"] = "a brown dog swimming in the sea near a beach",
         ["candidates"] = "1. image 1\n2. image 2",
         ["today"] = "2026-11-27",
+        ["evidence"] = "Description: a brown dog swimming in the sea\nFacts: taken 3 July 2021, in Nice, France\nFile: Holiday 2021 IMG 0412",
     };
 
-    public static TheoryData<string> Names() => ["rewrite", "clarify", "caption", "rerank-pointwise", "rerank-listwise", "respond"];
+    public static TheoryData<string> Names() => ["rewrite", "clarify", "caption", "rerank-pointwise", "rerank-listwise", "respond", "describe", "judge-text"];
 
     [Theory]
     [MemberData(nameof(Names))]

@@ -30,12 +30,12 @@ public sealed class AgentEndToEndTests : IAsyncLifetime
         return ValueTask.CompletedTask;
     }
 
-    private RetrievalAgent Agent(GenAIChatClient? chat, Action<AgentOptions>? change = null)
+    private RetrievalAgent Agent(GenAIChatClient? chat, Action<AgentOptions>? change = null, AgentRetrieval.Reranking.ITextRelevance? small = null)
     {
-        var options = new AgentOptions { RerankTopN = 2, Clarify = false, CalibrateNoMatch = false, MinRetrievalScore = -1, MinMatchProbability = 0, MaxOutputTokens = 8, ListwiseGroupSize = 2 };
+        var options = new AgentOptions { RerankStrategy = "pointwise", RerankTopN = 2, Clarify = false, CalibrateNoMatch = false, MinRetrievalScore = -1, MinMatchProbability = 0, MaxOutputTokens = 8, ListwiseGroupSize = 2 };
         change?.Invoke(options);
         return new RetrievalAgent(new ClipTextEmbeddingGenerator(_clip), new ClipImageEmbeddingGenerator(_clip), _index, _clip.Identity,
-            new FilePromptProvider(Path.Combine(SharedFixtures.RepositoryRoot, "prompts")), options, chat);
+            new FilePromptProvider(Path.Combine(SharedFixtures.RepositoryRoot, "prompts")), options, chat, textRelevance: small);
     }
 
     private static GenAIChatClient Llm(string name, int? context = null) =>
@@ -71,6 +71,47 @@ public sealed class AgentEndToEndTests : IAsyncLifetime
         // The tiny model writes no valid JSON plan: only the rewrite falls back to the rules, and says so.
         Assert.All(result.Stages.Where(s => s.Stage != "rewrite"), s => Assert.False(s.Degraded, s.Detail));
         Assert.Contains("rules' plan", result.Stages.Single(s => s.Stage == "rewrite").Detail);
+    }
+
+    [Theory]
+    [InlineData("phi3v-tiny")]
+    [InlineData("qwen25vl-tiny")]
+    public async Task Cascade_TinyModels_EveryCandidateOnTextThenTheBestAsImages(string model)
+    {
+        using GenAIChatClient llm = Llm(model);
+        using var small = new AgentRetrieval.Onnx.Relevance.MiniLmTextRelevance();
+
+        AgentTurnResult r = await Agent(llm, o => { o.RerankStrategy = "cascade"; o.RerankTopN = 3; }, small).RunTurnAsync(new SearchSession(), "a cat sitting on a sofa", TestContext.Current.CancellationToken);
+
+        AgentRetrieval.Reranking.CascadeReport c = Assert.IsType<AgentRetrieval.Reranking.CascadeReport>(r.Cascade);
+        Assert.Equal(r.CandidateCount, c.Candidates);
+        Assert.Equal(c.Candidates, c.TextDepth);
+        Assert.Equal(3, c.ImageDepth);
+        Assert.StartsWith("llm", c.ImageJudge);
+        Assert.Equal(3, r.AllRanked.Count(x => x.LlmScore is not null));
+        Assert.All(r.AllRanked, x => Assert.NotNull(x.TextScore));
+        Assert.False(r.Stages.Single(s => s.Stage == "rerank").Degraded, c.Describe());
+    }
+
+    [Fact]
+    public async Task Cascade_ShrinkingTheBudget_ShrinksStageTwoNeverTheAnswer()
+    {
+        using GenAIChatClient llm = Llm("qwen25vl-tiny");
+        using var small = new AgentRetrieval.Onnx.Relevance.MiniLmTextRelevance();
+        var options = new AgentOptions();
+        RetrievalAgent agent = Agent(llm, o => { o.RerankStrategy = "cascade"; o.RerankTopN = 4; options = o; }, small);
+
+        AgentTurnResult wide = await agent.RunTurnAsync(new SearchSession(), "a rocket", TestContext.Current.CancellationToken);
+        // The same agent has now measured what an image costs; a budget of about two of them leaves room for fewer.
+        double each = wide.Cascade!.ImageSecondsPerCandidate!.Value;
+        options.TurnBudget = TimeSpan.FromSeconds(Math.Max(0.2, each * 2));
+        AgentTurnResult narrow = await agent.RunTurnAsync(new SearchSession(), "a rocket", TestContext.Current.CancellationToken);
+
+        Assert.Equal(4, wide.Cascade.ImageDepth);
+        Assert.True(narrow.Cascade!.ImageDepth < 4, narrow.Cascade.Describe());
+        Assert.NotEqual("", narrow.Cascade.ImageNote);
+        Assert.NotEmpty(narrow.Results);
+        Assert.Contains("stage 2", narrow.Stages.Single(s => s.Stage == "rerank").Detail);
     }
 
     [Fact]

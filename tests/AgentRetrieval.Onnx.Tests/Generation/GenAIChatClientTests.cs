@@ -42,6 +42,35 @@ public sealed class GenAIChatClientTests
     }
 
     [Fact]
+    public async Task GetResponseAsync_PromptTokens_CountTheImageTokensAndFollowTheImageSizeWhereTheProcessorDoes()
+    {
+        // Measured under ONNX Runtime GenAI 0.18: Qwen2.5-VL's processor sizes its patches by the image handed in, so a
+        // smaller image costs fewer prompt tokens; Phi-3-vision's resizes every image to its crop maximum (about 1,900
+        // image tokens whatever the size), so there the size handed in does not change the cost.
+        byte[] photo = File.ReadAllBytes(Path.Combine(SharedFixtures.ClipTiny, "images", "australia.jpg"));
+        async Task<long> TokensAsync(GenAIChatClient client, int side)
+        {
+            byte[] data = ImageLoader.Downscaled(photo, side).Data;
+            ChatResponse r = await client.GetResponseAsync([new ChatMessage(ChatRole.User, [new DataContent(data, "image/jpeg"), new TextContent("Describe the image.")])],
+                new ChatOptions { MaxOutputTokens = 1 }, TestContext.Current.CancellationToken);
+            return r.Usage!.InputTokenCount!.Value;
+        }
+
+        using (GenAIChatClient qwen = Load("qwen25vl-tiny"))
+        {
+            long small = await TokensAsync(qwen, 224), large = await TokensAsync(qwen, 448);
+            long text = (await qwen.GetResponseAsync([new ChatMessage(ChatRole.User, "Describe the image.")], new ChatOptions { MaxOutputTokens = 1 }, TestContext.Current.CancellationToken)).Usage!.InputTokenCount!.Value;
+            Assert.True(small > text, $"{small} tokens with an image, {text} without");
+            Assert.True(large > small * 2, $"{large} tokens at 448 px, {small} at 224 px");
+        }
+
+        using GenAIChatClient phi = Load("phi3v-tiny");
+        long phiSmall = await TokensAsync(phi, 224), phiLarge = await TokensAsync(phi, 448);
+        Assert.InRange(phiSmall, 1500, 2500);
+        Assert.Equal(phiSmall, phiLarge);
+    }
+
+    [Fact]
     public async Task GetStreamingResponseAsync_CancelledAfterFirstToken_StopsCleanlyAndModelStaysUsable()
     {
         using GenAIChatClient client = Load("phi3v-tiny");
