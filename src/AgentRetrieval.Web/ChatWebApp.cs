@@ -130,6 +130,9 @@ public static class ChatWebApp
                 }),
                 model = deps.Model.Name,
                 modelNotice = deps.ModelNotice,
+                // How far the describing pass has got (photos with a description by any model), and the LLM in use.
+                described = deps.Index.DescribedCount(),
+                llm = deps.LlmDescription,
             }, s_json);
         });
 

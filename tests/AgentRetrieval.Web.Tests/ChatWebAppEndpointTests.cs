@@ -58,6 +58,25 @@ public sealed class ChatWebAppEndpointTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/images/{id}", TestContext.Current.CancellationToken)).StatusCode);
     }
 
+    [Fact]
+    public async Task Library_DescribedPhotos_CountedAndShownWithResults()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: true);
+        HttpClient client = bed.App.GetTestClient();
+        JsonElement before = JsonDocument.Parse(await client.GetStringAsync("/api/library", TestContext.Current.CancellationToken)).RootElement;
+        (long id, string path) = bed.Index.ListImages().Select(i => (i.Id, i.Path)).First(i => i.Path.Contains("astronaut", StringComparison.Ordinal));
+        bed.Index.SetDescription(bed.Index.GetEntry(id)!.Hash, "test:describer", "{}", "an astronaut in a white suit\nhelmet, flag");
+
+        JsonElement after = JsonDocument.Parse(await client.GetStringAsync("/api/library", TestContext.Current.CancellationToken)).RootElement;
+        List<(string Event, JsonElement Data)> events = await TurnAsync(client, await NewSessionAsync(client), "white suit");
+
+        Assert.Equal(0, before.GetProperty("described").GetInt32());
+        Assert.Equal(1, after.GetProperty("described").GetInt32());
+        JsonElement shown = events.Single(e => e.Event == "result").Data.GetProperty("results").EnumerateArray().First(r => r.GetProperty("id").GetInt64() == id);
+        Assert.StartsWith("an astronaut in a white suit", shown.GetProperty("description").GetString());
+        Assert.EndsWith(Path.GetFileName(path), shown.GetProperty("path").GetString());
+    }
+
     [Theory]
     [InlineData("/api/images/..%2F..%2Fetc%2Fpasswd")]
     [InlineData("/api/images/../../etc/passwd")]

@@ -17,6 +17,9 @@ internal static class LlmBench
 {
     private const int Candidates = 128;
 
+    /// <summary>The tokens a real model writes for one description record (the tiny models write to the limit).</summary>
+    private const int RecordTokens = 100;
+
     private static readonly string s_evidence = new CandidateEvidence(
         "A brown dog runs through deep snow in a park, with bare trees and a red bench behind it.\nDog, snow, trees, bench\nwinter, park, outdoor, running",
         "PARK RULES", "taken 3 January 2021, in Oslo, Norway, with a Canon EOS 80D", "Pictures 2021 IMG 0412").ForLlm();
@@ -63,12 +66,21 @@ internal static class LlmBench
         long outputTokens = described.Usage?.OutputTokenCount ?? 0;
         log($"  description: {describeSeconds:0.00}s ({outputTokens} tokens written) → {3600 / describeSeconds:0} images per hour");
 
+        // The small stage-1 judge, timed on 128 passages like the ones it reads.
+        using var miniLm = new Onnx.Relevance.MiniLmTextRelevance();
+        string passage = new CandidateEvidence("A brown dog runs through deep snow in a park, with bare trees and a red bench behind it.", "PARK RULES", "taken 3 January 2021, in Oslo, Norway", "Pictures 2021 IMG 0412").ForEmbedding();
+        await miniLm.ScoreAsync("warm up", [passage], token);
+        sw.Restart();
+        await miniLm.ScoreAsync("a dog running in the snow", [.. Enumerable.Repeat(passage, Candidates)], token);
+        double smallSeconds = sw.Elapsed.TotalSeconds;
+        log($"  MiniLM text judge: {smallSeconds:0.00}s for {Candidates} candidates");
+
         double budget = options.TurnBudget.TotalSeconds;
-        object stages = Stages(options, budget, textSeconds, judgeImage!.Value.Seconds);
+        object stages = Stages(options, budget, textSeconds, judgeImage!.Value.Seconds, smallSeconds);
         object? estimate = null;
         if (layerShape is not null)
         {
-            estimate = EstimateReal(layerShape, options, budget, textTokens, judgeImage.Value.Tokens, describeImage!.Value.Tokens, (int)Math.Max(outputTokens, 60), log);
+            estimate = EstimateReal(layerShape, options, budget, textTokens, judgeImage.Value.Tokens, describeImage!.Value.Tokens, RecordTokens, smallSeconds, log);
         }
 
         return new
@@ -83,16 +95,17 @@ internal static class LlmBench
             image_seconds_per_candidate = Math.Round(judgeImage.Value.Seconds, 4),
             describe_seconds_per_image = Math.Round(describeSeconds, 3),
             describe_images_per_hour = Math.Round(3600 / describeSeconds, 1),
+            small_text_judge_seconds_for_128 = Math.Round(smallSeconds, 3),
             stages,
             real_4b_estimate = estimate,
         };
     }
 
     /// <summary>What the cascade does within the default budget at these costs (its own rules: stage 1 by LLM if it fits its share).</summary>
-    private static object Stages(AgentOptions options, double budget, double textSeconds, double imageSeconds)
+    private static object Stages(AgentOptions options, double budget, double textSeconds, double imageSeconds, double smallSeconds)
     {
         bool llmText = textSeconds * Candidates <= budget * options.TextJudgeBudgetShare;
-        double stage1 = llmText ? textSeconds * Candidates : 0.02 * Candidates;
+        double stage1 = llmText ? textSeconds * Candidates : smallSeconds;
         int stage2 = (int)Math.Clamp(Math.Floor((budget - stage1) * 0.85 / Math.Max(imageSeconds, 1e-6)), 0, options.RerankTopN);
         return new
         {
@@ -105,7 +118,7 @@ internal static class LlmBench
         };
     }
 
-    private static object EstimateReal(string layerShape, AgentOptions options, double budget, int textTokens, int imageTokens, int describeTokens, int outputTokens, Action<string> log)
+    private static object EstimateReal(string layerShape, AgentOptions options, double budget, int textTokens, int imageTokens, int describeTokens, int outputTokens, double smallSeconds, Action<string> log)
     {
         string model = Path.Combine(layerShape, "onnx", "decoder_layer.onnx");
         using var layer = new DecoderLayerTimer(model);
@@ -118,14 +131,14 @@ internal static class LlmBench
         log($"  real 4B estimate (32 × one real-size layer, no vision encoder): text judgment {text:0.0}s, image judgment {image:0.0}s, description {describe:0.0}s");
         return new
         {
-            note = "estimate: 32 × the measured time of one real-size Phi-3.5 decoder layer (phi3-layer-shape) for the prompt tokens measured above; the vision encoder and KV cache are not included",
+            note = $"estimate: 32 × the measured time of one real-size Phi-3.5 decoder layer (phi3-layer-shape) for the prompt tokens measured above, a {RecordTokens}-token description record; the vision encoder and KV cache are not included",
             decode_seconds_per_token = Math.Round(decode, 3),
             text_seconds_per_candidate = Math.Round(text, 2),
             image_seconds_per_candidate = Math.Round(image, 2),
             describe_seconds_per_image = Math.Round(describe, 1),
             describe_images_per_hour = Math.Round(3600 / describe, 1),
             describe_hours_for_20000_photos = Math.Round(20000 * describe / 3600, 1),
-            stages = Stages(options, budget, text, image),
+            stages = Stages(options, budget, text, image, smallSeconds),
         };
     }
 

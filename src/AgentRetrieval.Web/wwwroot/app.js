@@ -351,7 +351,7 @@ async function loadLibrary() {
     const span = l.from && l.to ? (l.from.slice(0, 4) === l.to.slice(0, 4) ? ` from ${l.from.slice(0, 4)}` : ` from ${l.from.slice(0, 4)} to ${l.to.slice(0, 4)}`) : "";
     $("library-summary").textContent = l.photos === 0
       ? "No photos are indexed yet. Index a folder to start."
-      : `${l.photos} photo${l.photos === 1 ? "" : "s"}${span}, in ${folders} folder${folders === 1 ? "" : "s"}${l.places.length ? `; places: ${l.places.slice(0, 4).join(", ")}` : ""}${l.cameras.length ? `; cameras: ${l.cameras.slice(0, 3).join(", ")}` : ""}. Model: ${l.model}.`;
+      : `${l.photos} photo${l.photos === 1 ? "" : "s"}${span}, in ${folders} folder${folders === 1 ? "" : "s"}${l.places.length ? `; places: ${l.places.slice(0, 4).join(", ")}` : ""}${l.cameras.length ? `; cameras: ${l.cameras.slice(0, 3).join(", ")}` : ""}. Model: ${l.model}.${l.llm && l.llm !== "none" ? ` ${l.described} of ${l.photos} described by the LLM.` : ""}`;
     $("model-notice").textContent = l.modelNotice || "";
     $("model-notice").hidden = !l.modelNotice;
     const examples = $("examples");
