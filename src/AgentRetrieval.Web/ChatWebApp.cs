@@ -29,6 +29,12 @@ public sealed record ChatWebDependencies(RetrievalAgent Agent, EmbeddedImageInde
 {
     /// <summary>A note about the model the start page shows (the weak offline default and the command that installs a real model), or null.</summary>
     public string? ModelNotice { get; init; }
+
+    /// <summary>What runs after a page-started indexing run's vectors (the text-in-pictures pass), reporting its progress; null for nothing.</summary>
+    public Func<IProgress<IndexProgress>, CancellationToken, Task>? FollowUpPasses { get; init; }
+
+    /// <summary>The background describing pass's progress (serve with an LLM), shown in the indexing panel; null without one.</summary>
+    public PassProgress? Descriptions { get; init; }
 }
 
 /// <summary>
@@ -69,6 +75,9 @@ public static class ChatWebApp
         var sessions = new WebSessionStore(options, TimeProvider.System);
         var thumbnails = new ThumbnailCache(deps.Index, options, deps.MaxPixels);
         var job = new IndexJob();
+        // A page-started run stops with the server, before the host disposes the model and the index it uses.
+        app.Lifetime.ApplicationStopping.Register(() => job.Stop(TimeSpan.FromSeconds(30)));
+        app.Lifetime.ApplicationStopped.Register(job.Dispose);
 
         HostGuard hosts = HostGuard.For(urls ?? "http://127.0.0.1:5080", options.AllowedHosts);
         app.Use(async (context, next) =>
@@ -407,7 +416,7 @@ public static class ChatWebApp
                 return Problem(403, folder is null ? $"Refused: {why}." : "That folder does not exist.");
             }
 
-            return job.TryStart(folder, progress => deps.IndexerFactory().IndexAsync(folder, [.. options.IndexableFolders], progress))
+            return job.TryStart(folder, (progress, ct) => deps.IndexerFactory().IndexAsync(folder, [.. options.IndexableFolders], progress, ct), deps.FollowUpPasses)
                 ? Results.Accepted("/api/index")
                 : Problem(409, "An indexing run is already going.");
         });
@@ -420,7 +429,15 @@ public static class ChatWebApp
             done = job.Progress?.Done,
             total = job.Progress?.Total,
             error = job.Error,
-            report = job.Report is null ? null : new { job.Report.Embedded, job.Report.Reused, job.Report.Unchanged, job.Report.Removed, skipped = job.Report.Skipped.Count, job.Report.IndexedImages },
+            // Each pass with its own bar, rate and time left; the describing pass runs in the background of its own.
+            passes = job.Passes.Select(p => p.Snapshot()).Concat(deps.Descriptions is { } d ? [d.Snapshot()] : []),
+            described = deps.Index.DescribedCount(),
+            report = job.Report is null ? null : new
+            {
+                job.Report.Embedded, job.Report.Reused, job.Report.Unchanged, job.Report.Removed, skipped = job.Report.Skipped.Count, job.Report.IndexedImages,
+                // Why files were skipped (the first twenty; names only, set as text by the page).
+                skippedFiles = job.Report.Skipped.Take(20).Select(s => new { name = Path.GetFileName(s.Path), reason = s.Reason }),
+            },
         }, s_json));
 
         // Only under /api: elsewhere the static files answer (a fallback would hide them).

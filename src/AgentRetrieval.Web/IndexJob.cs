@@ -2,10 +2,12 @@ using AgentRetrieval.Indexing;
 
 namespace AgentRetrieval.Web;
 
-/// <summary>The one indexing run the page may start, with its progress.</summary>
-internal sealed class IndexJob
+/// <summary>The one indexing run the page may start: its vectors pass, then the passes that follow it (text in the pictures), each with its progress.</summary>
+internal sealed class IndexJob : IDisposable
 {
     private readonly Lock _lock = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _task = Task.CompletedTask;
 
     public string? Folder { get; private set; }
 
@@ -17,7 +19,10 @@ internal sealed class IndexJob
 
     public bool Running { get; private set; }
 
-    public bool TryStart(string folder, Func<IProgress<IndexProgress>, Task<IndexReport>> run)
+    /// <summary>The vectors pass and the follow-up passes of the current (or last) run.</summary>
+    public IReadOnlyList<PassProgress> Passes { get; private set; } = [];
+
+    public bool TryStart(string folder, Func<IProgress<IndexProgress>, CancellationToken, Task<IndexReport>> run, Func<IProgress<IndexProgress>, CancellationToken, Task>? followUp = null)
     {
         lock (_lock)
         {
@@ -31,14 +36,26 @@ internal sealed class IndexJob
             Progress = null;
             Report = null;
             Error = null;
+            Passes = followUp is null ? [new PassProgress("vectors")] : [new PassProgress("vectors"), new PassProgress("text")];
         }
 
-        var progress = new ProgressSink(this);
-        _ = Task.Run(async () =>
+        IReadOnlyList<PassProgress> passes = Passes;
+        var progress = new ProgressSink(this, passes);
+        CancellationToken token = _stopping.Token;
+        _task = Task.Run(async () =>
         {
             try
             {
-                Report = await run(progress);
+                Report = await run(progress, token);
+                passes[0].Finish();
+                if (followUp is not null)
+                {
+                    await followUp(progress, token);
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                Error = "stopped: the server is shutting down (what was indexed is kept)";
             }
             catch (Exception ex)
             {
@@ -46,14 +63,49 @@ internal sealed class IndexJob
             }
             finally
             {
+                foreach (PassProgress p in passes)
+                {
+                    p.Finish();
+                }
+
                 Running = false;
             }
         });
         return true;
     }
 
-    private sealed class ProgressSink(IndexJob job) : IProgress<IndexProgress>
+    /// <summary>
+    /// Stops the run in flight and waits for it (at most <paramref name="wait"/>): the server must not dispose the
+    /// model and the index while a run still uses them.
+    /// </summary>
+    public void Stop(TimeSpan wait)
     {
-        public void Report(IndexProgress value) => job.Progress = value;
+        _stopping.Cancel();
+        try
+        {
+            _task.Wait(wait);
+        }
+        catch (AggregateException)
+        {
+            // The run reports its own failure in Error.
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private sealed class ProgressSink(IndexJob job, IReadOnlyList<PassProgress> passes) : IProgress<IndexProgress>
+    {
+        public void Report(IndexProgress value)
+        {
+            job.Progress = value;
+            // The indexer's embed phase is the vectors pass; "text" is the text-in-pictures pass that follows it.
+            PassProgress? pass = value.Phase switch
+            {
+                "embed" => passes[0],
+                "text" when passes.Count > 1 => passes[1],
+                _ => null,
+            };
+            pass?.Report(value);
+        }
     }
 }

@@ -374,6 +374,53 @@ public sealed class ChatPageBrowserTests
     }
 
     [Fact]
+    public async Task IndexPanel_LargeFolder_ABarPerPassMidRunWhileSearchingGoesOn()
+    {
+        using var dir = new TempDirectory();
+        for (int i = 0; i < 500; i++)
+        {
+            File.WriteAllBytes(dir.Combine($"photo{i:000}.jpg"), TestImages.Jpeg(1000 + (i % 40), 750 + (i / 40), (byte)i));
+        }
+
+        File.WriteAllText(dir.Combine("broken.jpg"), "not an image");
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false, o => o.IndexableFolders.Add(dir.Path));
+        (IPlaywright playwright, IBrowser browser) = await LaunchAsync();
+        using (playwright)
+        await using (browser)
+        {
+            IPage page = await OpenAsync(browser, bed);
+            await page.WaitForFunctionAsync("() => !document.getElementById('indexing').hidden");
+            await page.Locator("#indexing summary").ClickAsync();
+            await page.Locator("#index-form button").First.ClickAsync();
+
+            // Mid-run: the vectors pass has its own labelled bar, partly filled, with a count, a rate and the time left.
+            await page.WaitForFunctionAsync("() => { const b = document.getElementById('pass-vectors'); return b && b.value > 0 && b.value < b.max && /photos\\/s/.test(b.parentElement.textContent); }",
+                null, new PageWaitForFunctionOptions { Timeout = 60_000 });
+            Screenshots.Save("index-panel-mid-run-1280.png", await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true }));
+            string row = (await page.Locator("#pass-vectors").Locator("xpath=..").TextContentAsync())!;
+            Assert.Contains("Vectors (search)", row);
+            Assert.Matches(@"\d+ of 501 files", row);
+            Assert.Contains("left", row);
+            Assert.Contains("you can go on searching", (await page.Locator("#index-status").TextContentAsync())!);
+
+            // The page searches while the folder is being indexed.
+            await SendAsync(page, "an astronaut");
+            Assert.Equal(10, await page.Locator("#results .card").CountAsync());
+            await page.SetViewportSizeAsync(390, 844);
+            Screenshots.Save("index-panel-390.png", await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true }));
+            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "no horizontal scroll at 390 px");
+
+            await page.WaitForFunctionAsync("() => document.getElementById('index-status').textContent.startsWith('Done')", null, new PageWaitForFunctionOptions { Timeout = 120_000 });
+            string status = (await page.Locator("#index-status").TextContentAsync())!;
+            Assert.Contains("Done: 500 new", status);
+            Assert.Contains("1 skipped", status);
+            Assert.Contains("broken.jpg", (await page.Locator("#index-skipped").TextContentAsync())!);
+            // 501 files handled (the broken one among them), 500 of them photos now in the index.
+            Assert.Contains("done: 501 of 501 files", (await page.Locator("#pass-vectors").Locator("xpath=..").TextContentAsync())!);
+        }
+    }
+
+    [Fact]
     public async Task Errors_ShownInPage_AndConversationContinues()
     {
         await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false);

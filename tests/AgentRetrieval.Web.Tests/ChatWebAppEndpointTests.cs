@@ -59,6 +59,37 @@ public sealed class ChatWebAppEndpointTests
     }
 
     [Fact]
+    public async Task Index_ServerStopsMidRun_RunStopsBeforeTheModelIsDisposed()
+    {
+        // Before the fix the run went on after the host disposed the model: ONNX Runtime crashed the process (SIGSEGV).
+        using var dir = new TempDirectory();
+        for (int i = 0; i < 300; i++)
+        {
+            File.WriteAllBytes(dir.Combine($"p{i:000}.jpg"), TestImages.Jpeg(900 + (i % 30), 700 + (i / 30), (byte)i));
+        }
+
+        WebTestBed bed = await WebTestBed.StartAsync(testServer: true, o => o.IndexableFolders.Add(dir.Path));
+        HttpClient client = bed.App.GetTestClient();
+        HttpResponseMessage started = await client.PostAsJsonAsync("/api/index", new { folder = dir.Path }, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        for (int i = 0; i < 200; i++)
+        {
+            JsonElement p = JsonDocument.Parse(await client.GetStringAsync("/api/index", TestContext.Current.CancellationToken)).RootElement;
+            if (p.GetProperty("passes")[0].GetProperty("done").GetInt32() > 0)
+            {
+                break;
+            }
+
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        int indexed = bed.Index.Count;
+        await bed.DisposeAsync();
+
+        Assert.InRange(indexed, 30, 329);
+    }
+
+    [Fact]
     public async Task Library_DescribedPhotos_CountedAndShownWithResults()
     {
         await using WebTestBed bed = await WebTestBed.StartAsync(testServer: true);

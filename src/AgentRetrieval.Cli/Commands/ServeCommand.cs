@@ -70,6 +70,8 @@ internal static class ServeCommand
                 web.IndexableFolders.Count == 0 ? null : () => new FolderIndexer(images, model.Identity, index, settings.Indexing, gazetteer: Places.Gazetteer),
                 chat is null ? "none" : settings.Llm.ModelDirectory + settings.Llm.Endpoint, settings.Indexing.MaxPixels, scope, tools, watchStatus)
             {
+                FollowUpPasses = (progress, ct) => TextRecognition.RunAsync(settings, index, ct, quiet: true, also: progress),
+                Descriptions = chat is not null && settings.Agent.Describe ? new PassProgress("descriptions") : null,
                 ModelNotice = model.Family == "offline-default"
                     ? $"Searching with the offline default model (ResNet-18 + MiniLM from NuGet packages), which is much weaker than CLIP. Install CLIP with: agentretrieval models pull {settings.Models.Default}"
                     : null,
@@ -92,7 +94,7 @@ internal static class ServeCommand
             }
 
             await using TextRecognition.BackgroundPass textPass = TextRecognition.StartInBackground(settings, index, token);
-            await using TextRecognition.BackgroundPass? describePass = Describer.StartInBackground(settings, index, chat, agent, token);
+            await using TextRecognition.BackgroundPass? describePass = Describer.StartInBackground(settings, index, chat, agent, token, deps.Descriptions);
             // The served folder is watched: photos added, changed, moved or deleted show up in searches within seconds.
             await using IAsyncDisposable? watcher = watchStatus is null ? null
                 : Watching.Start(settings, index, model, watchStatus.Folders, null, Ui.Info, a => watchStatus.Activity = a, l => watchStatus.Last = l);

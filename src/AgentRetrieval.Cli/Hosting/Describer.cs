@@ -11,13 +11,14 @@ internal static class Describer
 {
     /// <summary>Runs the pass with a progress line (rate, ETA) every few seconds on standard error.</summary>
     public static async Task<DescribePassReport> RunAsync(CliSettings settings, EmbeddedImageIndex index, IChatClient chat, CancellationToken token,
-        bool quiet = false, TimeSpan? budget = null, int? limit = null, Func<bool>? yieldTo = null)
+        bool quiet = false, TimeSpan? budget = null, int? limit = null, Func<bool>? yieldTo = null, IProgress<IndexProgress>? also = null)
     {
         var pass = new DescribePass(chat, index, new FilePromptProvider(FilePromptProvider.DefaultDirectory), settings.Agent, settings.Indexing.MaxPixels);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         long last = -1;
         var progress = new SynchronousProgress<IndexProgress>(p =>
         {
+            also?.Report(p);
             if (quiet || p.Total == 0 || (p.Done != p.Total && p.Done != 1 && last >= 0 && sw.ElapsedMilliseconds - last < 10_000))
             {
                 return;
@@ -39,7 +40,7 @@ internal static class Describer
     }
 
     /// <summary>Starts the pass in the background when Agent:Describe allows it (it waits while a turn runs); dispose to stop it.</summary>
-    public static TextRecognition.BackgroundPass? StartInBackground(CliSettings settings, EmbeddedImageIndex index, IChatClient? chat, RetrievalAgent agent, CancellationToken token)
+    public static TextRecognition.BackgroundPass? StartInBackground(CliSettings settings, EmbeddedImageIndex index, IChatClient? chat, RetrievalAgent agent, CancellationToken token, IProgress<IndexProgress>? also = null)
     {
         if (chat is null || !settings.Agent.Describe)
         {
@@ -50,7 +51,7 @@ internal static class Describer
         var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
         Task task = Task.Run(async () =>
         {
-            DescribePassReport report = await RunAsync(settings, index, chat, cts.Token, quiet: true, yieldTo: () => agent.TurnsInFlight > 0);
+            DescribePassReport report = await RunAsync(settings, index, chat, cts.Token, quiet: true, yieldTo: () => agent.TurnsInFlight > 0, also: also);
             if (report.Described > 0 || report.StoppedBy is { } s && s.StartsWith("the model", StringComparison.Ordinal))
             {
                 Ui.Info($"(descriptions: {report.Described} photos described{(report.StoppedBy is { } why && why != "cancelled" ? $"; stopped: {why}" : "")})");

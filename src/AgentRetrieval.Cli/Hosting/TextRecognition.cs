@@ -104,7 +104,7 @@ internal static class TextRecognition
     }
 
     /// <summary>Runs the text pass with a progress line every few seconds on standard error.</summary>
-    public static async Task<TextPassReport?> RunAsync(CliSettings settings, EmbeddedImageIndex index, CancellationToken token, bool quiet = false)
+    public static async Task<TextPassReport?> RunAsync(CliSettings settings, EmbeddedImageIndex index, CancellationToken token, bool quiet = false, IProgress<IndexProgress>? also = null)
     {
         using PaddleOcrRecognizer? ocr = TryLoad(settings);
         if (ocr is null)
@@ -116,6 +116,7 @@ internal static class TextRecognition
         long last = -1;
         var progress = new SynchronousProgress<IndexProgress>(p =>
         {
+            also?.Report(p);
             if (quiet || p.Total == 0 || (p.Done != p.Total && last >= 0 && sw.ElapsedMilliseconds - last < 5000))
             {
                 return;

@@ -42,7 +42,17 @@ internal sealed class CascadeReranker : IImageReranker
         CandidateEvidence[] evidence = [.. candidates.Select(c => CandidateEvidence.From(_index.GetEntry(c.Id), c.Path))];
 
         // Stage 1: every candidate, on text.
-        TextJudgeStage.Result text = await _text.RunAsync(request.Query, evidence, remaining, cancellationToken);
+        TextJudgeStage.Result text;
+        try
+        {
+            text = await _text.RunAsync(request.Query, evidence, remaining, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The turn's budget ran out in stage 1 (a cancelled turn is rethrown by the agent): report, keep the order.
+            text = new TextJudgeStage.Result(new double?[candidates.Count], "none", 0, _time.GetElapsedTime(start), "skipped: the turn's budget ran out", null, false);
+        }
+
         double[] relevance = Normalise(text.Scores, text.Probabilities);
         double[] fused1 = [.. candidates.Select((c, i) => c.RetrievalScore + (_options.TextJudgeWeight * relevance[i]))];
         int[] byStage1 = [.. Enumerable.Range(0, candidates.Count).OrderByDescending(i => fused1[i]).ThenBy(i => i)];
@@ -56,7 +66,9 @@ internal sealed class CascadeReranker : IImageReranker
         TimeSpan left = remaining - _time.GetElapsedTime(start);
         ImageJudgeStage.Result seen = text.LlmFailed
             ? new ImageJudgeStage.Result(new double?[candidates.Count], 0, TimeSpan.Zero, "skipped: the LLM failed in stage 1", null, false)
-            : await _images.RunAsync(request.Query, candidates, evidence, order, left * 0.85, cancellationToken);
+            : cancellationToken.IsCancellationRequested || left <= TimeSpan.Zero
+                ? new ImageJudgeStage.Result(new double?[candidates.Count], 0, TimeSpan.Zero, "skipped: the turn's budget ran out", null, false)
+                : await _images.RunAsync(request.Query, candidates, evidence, order, left * 0.85, cancellationToken);
 
         var results = new List<(RankedImage Image, int Group, double Score)>(candidates.Count);
         for (int i = 0; i < candidates.Count; i++)

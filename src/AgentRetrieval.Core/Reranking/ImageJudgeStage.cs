@@ -66,7 +66,7 @@ internal sealed class ImageJudgeStage(LlmGateway llm, IPromptProvider prompts, I
             }
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
+        // The turn's budget ending here is not a failure: what was judged is used (a cancelled turn is rethrown by the agent).
         string note = stop ?? (judged == limit ? $"all {limit} planned (Agent:RerankTopN = {options.RerankTopN})" : "");
         if (unreadable > 0)
         {

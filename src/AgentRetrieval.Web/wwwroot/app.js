@@ -410,25 +410,52 @@ async function loadStatus() {
   }
 }
 
-// "embed 120/300 · 4.1 images/s · about 44 s left": the rate and the time left from what this run has done so far.
-function progressText(p) {
-  const now = performance.now();
-  if (!progressText.since || progressText.phase !== p.phase) { progressText.since = now; progressText.phase = p.phase; progressText.from = p.done ?? 0; }
-  const done = p.done ?? 0, total = p.total ?? 0, seconds = (now - progressText.since) / 1000;
-  const rate = seconds > 1 ? (done - progressText.from) / seconds : 0;
-  const left = rate > 0 && total > done ? ` · about ${Math.ceil((total - done) / rate)} s left` : "";
-  return `${p.phase || "starting"} ${done}/${total || "?"}${rate > 0 ? ` · ${rate.toFixed(1)} images/s` : ""}${left}`;
+const passLabels = { vectors: "Vectors (search)", text: "Text in the pictures", descriptions: "Descriptions (LLM)" };
+
+// "120 of 300 · 4.1 photos/s · about 44 s left": one line per pass, from the server's own rate and time left.
+function passText(p) {
+  if (!p.started) return "waiting";
+  if (p.finished) return p.total ? `done: ${p.done} of ${p.total} files` : "nothing to do";
+  const rate = p.rate ? ` · ${p.rate < 1 ? `${(p.rate * 3600).toFixed(0)} photos/h` : `${p.rate.toFixed(1)} photos/s`}` : "";
+  const left = p.secondsLeft != null ? ` · about ${p.secondsLeft < 90 ? `${p.secondsLeft} s` : p.secondsLeft < 5400 ? `${Math.round(p.secondsLeft / 60)} min` : `${Math.round(p.secondsLeft / 3600)} h`} left` : "";
+  return `${p.done} of ${p.total || "?"} files${rate}${left}`;
+}
+
+// The indexing panel: a labelled bar per pass (vectors, text, descriptions); the names of skipped files with reasons.
+function renderPasses(p) {
+  const box = $("index-passes");
+  box.replaceChildren(...(p.passes || []).map((pass) => {
+    const row = document.createElement("div");
+    row.className = "pass";
+    const id = `pass-${pass.name}`;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = passLabels[pass.name] || pass.name;
+    const bar = document.createElement("progress");
+    bar.id = id;
+    bar.max = Math.max(1, pass.total || 1);
+    bar.value = pass.finished && !pass.total ? bar.max : Math.min(pass.done || 0, bar.max);
+    const text = document.createElement("span");
+    text.className = "pass-text";
+    text.textContent = pass.name === "descriptions" && p.described != null && pass.finished ? `${p.described} described` : passText(pass);
+    row.append(label, bar, text);
+    return row;
+  }));
+  const skipped = $("index-skipped");
+  skipped.replaceChildren(...((p.report && p.report.skippedFiles) || []).map((f) => {
+    const li = document.createElement("li");
+    li.textContent = `${f.name}: ${f.reason}`;
+    return li;
+  }));
 }
 
 async function indexFolder(folder) {
   try {
     await api("/api/index", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ folder }) });
-    const bar = $("index-progress");
-    bar.hidden = false;
     for (;;) {
       const p = await (await api("/api/index")).json();
-      if (p.total) { bar.max = p.total; bar.value = p.done; }
-      $("index-status").textContent = p.running ? progressText(p) : p.error ? `Failed: ${p.error}`
+      renderPasses(p);
+      $("index-status").textContent = p.running ? `Indexing ${p.folder}… you can go on searching.` : p.error ? `Failed: ${p.error}`
         : `Done: ${p.report.embedded} new, ${p.report.reused} recognised (moved or copied), ${p.report.unchanged} unchanged, ${p.report.removed} removed, ${p.report.skipped} skipped. The index holds ${p.report.indexedImages} images.`;
       if (!p.running) break;
       await new Promise((r) => setTimeout(r, 500));

@@ -97,6 +97,25 @@ public sealed class CascadeRerankerTests
     }
 
     [Fact]
+    public async Task Turn_BudgetRunsOutInBothStages_ReportedAsCutShortNotAFailure()
+    {
+        using AgentTestBed bed = Bed();
+        using FakeChatClient llm = Llm((_, _) => 0.9, imageDelay: TimeSpan.FromSeconds(5), textDelay: TimeSpan.FromSeconds(5));
+
+        AgentTurnResult r = await bed.Agent(Options(TimeSpan.FromMilliseconds(300), textJudge: "llm"), llm).RunTurnAsync(new SearchSession(), "dog", TestContext.Current.CancellationToken);
+
+        CascadeReport c = Assert.IsType<CascadeReport>(r.Cascade);
+        Assert.Equal(0, c.TextDepth);
+        Assert.Equal(0, c.ImageDepth);
+        Assert.Contains("share of the budget", c.TextNote);
+        Assert.Contains("budget", c.ImageNote);
+        StageReport rerank = r.Stages.Single(s => s.Stage == "rerank");
+        Assert.True(rerank.Degraded);
+        Assert.DoesNotContain("failed", rerank.Detail);
+        Assert.Equal(10, r.Results.Count);
+    }
+
+    [Fact]
     public async Task Turn_SlowLlmText_SmallJudgeTakesStageOne()
     {
         using AgentTestBed bed = Bed();
