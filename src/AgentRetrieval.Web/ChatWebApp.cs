@@ -471,38 +471,38 @@ public static class ChatWebApp
         more = Math.Max(0, r.AllRanked.Count - r.Results.Count),
     };
 
-    /// <summary>The active plan as removable chips: kind (what a removal drops) and a label.</summary>
+    /// <summary>The active plan as chips: kind (what a removal drops), a label, and the words that state it again (to edit it).</summary>
     private static List<object> Chips(Planning.SearchPlan plan)
     {
         var chips = new List<object>();
         if (plan.Date is { } d)
         {
-            chips.Add(new { kind = "date", label = $"{d.Label} ({d.IsoRange})" });
+            chips.Add(new { kind = "date", label = $"{d.Label} ({d.IsoRange})", edit = $"photos from {d.Label}" });
         }
 
         if (plan.Place is { } p)
         {
-            chips.Add(new { kind = "place", label = p.DisplayName + (p.AlsoAWord ? " (also a word)" : "") });
+            chips.Add(new { kind = "place", label = p.DisplayName + (p.AlsoAWord ? " (also a word)" : ""), edit = $"in {p.DisplayName}" });
         }
 
         if (plan.Camera is { } c)
         {
-            chips.Add(new { kind = "camera", label = c.DisplayName });
+            chips.Add(new { kind = "camera", label = c.DisplayName, edit = $"taken with a {c.DisplayName}" });
         }
 
         if (plan.Folder is { } f)
         {
-            chips.Add(new { kind = "folder", label = "folder " + f });
+            chips.Add(new { kind = "folder", label = "folder " + f, edit = $"in the folder {f}" });
         }
 
         foreach (string t in plan.TextInImage)
         {
-            chips.Add(new { kind = "text", label = $"text \"{t}\"" });
+            chips.Add(new { kind = "text", label = $"text \"{t}\"", edit = $"with the text \"{t}\"" });
         }
 
         foreach (string n in plan.NegativeTerms)
         {
-            chips.Add(new { kind = "negative", label = "not " + n });
+            chips.Add(new { kind = "negative", label = "not " + n, edit = "not " + n });
         }
 
         return chips;

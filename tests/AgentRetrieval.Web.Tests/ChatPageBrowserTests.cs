@@ -421,6 +421,50 @@ public sealed class ChatPageBrowserTests
     }
 
     [Fact]
+    public async Task Chips_EditedInPlace_AndResultsSortedByDateUnderMonthHeadings()
+    {
+        await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false);
+        (IPlaywright playwright, IBrowser browser) = await LaunchAsync();
+        using (playwright)
+        await using (browser)
+        {
+            IPage page = await OpenAsync(browser, bed);
+            await SendAsync(page, "a photo");
+
+            // Date order: newest first, a heading per month, the viewer's next/previous in that order.
+            await page.Locator("#sort button[data-sort='date']").ClickAsync();
+            Assert.Equal("true", await page.Locator("#sort button[data-sort='date']").GetAttributeAsync("aria-pressed"));
+            Assert.True(await page.Locator("#results .month").CountAsync() >= 2, "dated photos fall under more than one month");
+            string[] dates = [.. (await page.Locator("#results .card .facts").AllTextContentsAsync()).Select(f => f.Length >= 10 && char.IsDigit(f[0]) ? f[..10] : "")];
+            string[] dated = [.. dates.Where(d => d.Length > 0)];
+            Assert.Equal(dated.OrderDescending(StringComparer.Ordinal), dated);
+            Assert.True(Array.IndexOf(dates, "") < 0 || dates.Skip(Array.IndexOf(dates, "")).All(d => d.Length == 0), "undated photos come last");
+            Screenshots.Save("results-by-date-1280.png", await page.ScreenshotAsync(new PageScreenshotOptions { FullPage = true }));
+            await page.Locator("#sort button[data-sort='relevance']").ClickAsync();
+            Assert.Equal(0, await page.Locator("#results .month").CountAsync());
+            Assert.Equal("#1", await page.Locator("#results .card .rank").First.TextContentAsync());
+
+            // A filter chip is edited where it is: its words go into the box with the value selected, and the new value replaces it.
+            await SendAsync(page, "photos from 2012");
+            ILocator chip = page.Locator("#chips .chip[data-kind='date']");
+            Assert.Contains("2012", await chip.TextContentAsync());
+            await chip.Locator(".chip-edit").ClickAsync();
+            Assert.Equal("photos from 2012", await page.InputValueAsync("#message"));
+            Assert.Equal("2012", await page.EvaluateAsync<string>("() => { const m = document.getElementById('message'); return m.value.slice(m.selectionStart, m.selectionEnd); }"));
+            await page.Keyboard.TypeAsync("2011");
+            await page.PressAsync("#message", "Enter");
+            await WaitForTurnAsync(page);
+            string edited = (await page.Locator("#chips .chip[data-kind='date']").TextContentAsync())!;
+            Assert.Contains("2011", edited);
+            Assert.DoesNotContain("2012", edited);
+            Screenshots.Save("results-chips-1280.png", await page.ScreenshotAsync());
+            await page.SetViewportSizeAsync(390, 844);
+            Screenshots.Save("results-chips-390.png", await page.ScreenshotAsync());
+            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "no horizontal scroll at 390 px");
+        }
+    }
+
+    [Fact]
     public async Task Errors_ShownInPage_AndConversationContinues()
     {
         await using WebTestBed bed = await WebTestBed.StartAsync(testServer: false);

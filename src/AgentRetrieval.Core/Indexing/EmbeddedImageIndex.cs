@@ -58,6 +58,42 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         }
     }
 
+    /// <summary>
+    /// Creates a new catalogue atomically: a database is written under a temporary name and renamed into place, so that a
+    /// process killed while creating it leaves no empty catalogue behind (which would rightly be taken for a truncated one).
+    /// </summary>
+    private static void CreateCatalogFile(string path)
+    {
+        string creating = $"{path}.creating-{Environment.ProcessId}";
+        File.Delete(creating);
+        using (var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = creating, Pooling = false }.ToString()))
+        {
+            c.Open();
+            using SqliteCommand cmd = c.CreateCommand();
+            cmd.CommandText = "CREATE TABLE creating (x INTEGER); DROP TABLE creating;";
+            cmd.ExecuteNonQuery();
+        }
+
+        try
+        {
+            File.Move(creating, path);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first: use theirs.
+            File.Delete(creating);
+        }
+
+        // What killed creations left behind (a temporary file each, never a catalogue).
+        foreach (string stale in System.IO.Directory.EnumerateFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + ".creating-*"))
+        {
+            if (File.GetLastWriteTimeUtc(stale) < TimeProvider.System.GetUtcNow().UtcDateTime.AddMinutes(-10))
+            {
+                File.Delete(stale);
+            }
+        }
+    }
+
     /// <summary>Opens an existing index, or creates one, in <paramref name="directory"/>.</summary>
     /// <param name="directory">The index folder; created when missing.</param>
     /// <returns>The index; the caller disposes it.</returns>
@@ -67,6 +103,11 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         System.IO.Directory.CreateDirectory(directory);
         string path = Path.Combine(directory, CatalogFileName);
+        if (!File.Exists(path))
+        {
+            CreateCatalogFile(path);
+        }
+
         if (File.Exists(path) && new FileInfo(path).Length == 0)
         {
             // An empty catalogue is not a new one: something truncated it. Starting over silently would lose the index.

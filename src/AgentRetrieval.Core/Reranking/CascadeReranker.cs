@@ -45,7 +45,9 @@ internal sealed class CascadeReranker : IImageReranker
         TextJudgeStage.Result text;
         try
         {
-            text = await _text.RunAsync(request.Query, evidence, remaining, cancellationToken);
+            text = remaining <= TimeSpan.Zero
+                ? new TextJudgeStage.Result(new double?[candidates.Count], "none", 0, TimeSpan.Zero, "skipped: the turn's budget ran out", null, false)
+                : await _text.RunAsync(request.Query, evidence, remaining, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

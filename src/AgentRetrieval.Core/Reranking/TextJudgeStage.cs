@@ -108,7 +108,7 @@ internal sealed class TextJudgeStage(LlmGateway? llm, IPromptProvider prompts, A
     {
         PromptTemplate template = prompts.GetPrompt("judge-text");
         using var stageCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        stageCts.CancelAfter(allowed);
+        stageCts.CancelAfter(allowed > TimeSpan.Zero ? allowed : TimeSpan.FromMilliseconds(1));
         int judged = 0;
         bool fromDistribution = true;
         string? stop = null;

@@ -168,6 +168,20 @@ function renderChips(chips, imageQuery) {
     el.className = "chip";
     el.dataset.kind = chip.kind;
     el.textContent = chip.label;
+    // Edit: the chip's own words go into the message box, to change and send; a later filter replaces an earlier one.
+    const edit = document.createElement("button");
+    edit.type = "button";
+    edit.className = "chip-edit";
+    edit.textContent = "✎";
+    edit.setAttribute("aria-label", `Edit ${chip.label}`);
+    edit.addEventListener("click", () => {
+      const box = $("message");
+      box.value = chip.edit || chip.label;
+      box.focus();
+      const space = box.value.lastIndexOf(" ");
+      box.setSelectionRange(space >= 0 && chip.kind !== "text" ? space + 1 : 0, box.value.length);
+    });
+    el.append(edit);
     if (chip.kind !== "negative") {
       const remove = document.createElement("button");
       remove.type = "button";
@@ -205,11 +219,65 @@ function renderChips(chips, imageQuery) {
 }
 
 function renderResults(r) {
+  state.results = [...r.results];
+  state.lastTurn = r;
+  layoutResults();
+  renderShowMore(r.more || 0);
+}
+
+// Relevance (the ranking) or date (newest first, under a heading per month; undated ones last). The viewer's
+// previous/next follows the order shown.
+function layoutResults() {
   const grid = $("results");
   grid.replaceChildren();
-  state.results = [...r.results];
-  for (const item of r.results) grid.append(makeCard(item, r));
-  renderShowMore(r.more || 0);
+  renderSortSwitch();
+  const r = state.lastTurn;
+  if (state.sort !== "date") {
+    for (const item of state.results) grid.append(makeCard(item, r));
+    return;
+  }
+  state.results.sort((a, b) => (b.taken || "").localeCompare(a.taken || ""));
+  let month = null;
+  for (const item of state.results) {
+    const label = item.taken ? new Date(`${item.taken.slice(0, 7)}-01T00:00:00`).toLocaleDateString(undefined, { year: "numeric", month: "long" }) : "No date";
+    if (label !== month) {
+      month = label;
+      const h = document.createElement("h3");
+      h.className = "month";
+      h.textContent = label;
+      grid.append(h);
+    }
+    grid.append(makeCard(item, r));
+  }
+}
+
+function renderSortSwitch() {
+  let bar = $("sort");
+  if (!bar) {
+    bar = document.createElement("div");
+    bar.id = "sort";
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", "Sort the results");
+    const label = document.createElement("span");
+    label.textContent = "Sort:";
+    bar.append(label);
+    for (const [value, text] of [["relevance", "Relevance"], ["date", "Date"]]) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.dataset.sort = value;
+      b.textContent = text;
+      b.addEventListener("click", () => {
+        if ((state.sort || "relevance") === value) return;
+        state.sort = value;
+        if (value === "relevance") state.results.sort((a, c) => a.rank - c.rank);
+        layoutResults();
+      });
+      bar.append(b);
+    }
+    $("results").before(bar);
+  }
+  bar.hidden = !state.results || state.results.length === 0;
+  for (const b of bar.querySelectorAll("button")) b.setAttribute("aria-pressed", String((state.sort || "relevance") === b.dataset.sort));
 }
 
 function makeCard(item, r) {
@@ -258,8 +326,10 @@ async function showMore() {
     const grid = $("results");
     for (const item of page.results) {
       state.results.push(item);
-      grid.append(makeCard(item, null));
+      if (state.sort !== "date") grid.append(makeCard(item, null));
     }
+    // Sorted by date, the new ones join their months.
+    if (state.sort === "date") layoutResults();
     renderShowMore(page.total - state.results.length);
   } catch (e) {
     showError(`Could not load more results: ${e.message}`);

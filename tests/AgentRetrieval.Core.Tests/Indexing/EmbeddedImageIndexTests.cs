@@ -9,6 +9,25 @@ public sealed class EmbeddedImageIndexTests
     private static readonly ModelIdentity s_model = new("m", 2, "aaaa", new Dictionary<string, string>());
 
     [Fact]
+    public void Open_LeftoverOfAKilledCreation_IgnoredAndTheCatalogueCreatedWhole()
+    {
+        // A kill between creating the catalogue file and its first write used to leave a 0-byte catalog.db, which the next
+        // run rightly refused as truncated. The catalogue is now created under a temporary name and renamed into place.
+        using var dir = new TempDirectory();
+        File.WriteAllBytes(dir.Combine("catalog.db.creating-99999"), []);
+
+        using (EmbeddedImageIndex index = EmbeddedImageIndex.Open(dir.Path))
+        {
+            Assert.Equal(0, index.Count);
+        }
+
+        Assert.True(new FileInfo(dir.Combine("catalog.db")).Length > 0);
+        Assert.Empty(Directory.GetFiles(dir.Path, "catalog.db.creating-" + Environment.ProcessId));
+        using EmbeddedImageIndex again = EmbeddedImageIndex.Open(dir.Path);
+        Assert.Equal(0, again.Count);
+    }
+
+    [Fact]
     public void Search_AfterReopen_FindsNearestByCosine()
     {
         using var dir = new TempDirectory();
