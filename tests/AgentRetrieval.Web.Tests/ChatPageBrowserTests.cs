@@ -308,9 +308,10 @@ public sealed class ChatPageBrowserTests
             // An uploaded image as the query.
             string upload = Path.Combine(SharedFixtures.ClipTiny, "images", "australia.jpg");
             await page.Locator("#upload").SetInputFilesAsync(upload);
-            await page.WaitForFunctionAsync("() => [...document.querySelectorAll('.msg.user')].some(m => m.textContent.includes('[image: australia.jpg]'))");
+            await page.WaitForFunctionAsync("() => [...document.querySelectorAll('.msg.user')].some(m => m.textContent.includes('Search with the image australia.jpg'))");
             await WaitForTurnAsync(page);
             Assert.Equal(10, await page.Locator("#results .card").CountAsync());
+            Assert.Equal(1, await page.Locator("#chips .chip[data-kind='image']").CountAsync());
 
             // Click to enlarge, Escape to close.
             await page.Locator("#results .card .thumb").First.ClickAsync();
@@ -326,6 +327,12 @@ public sealed class ChatPageBrowserTests
             Assert.EndsWith($"/api/images/{firstId}", await page.Locator("#viewer-image").GetAttributeAsync("src"));
             await page.Keyboard.PressAsync("Escape");
             Assert.False(await page.Locator("#viewer").IsVisibleAsync());
+
+            // The image query is a turn of its own, and Undo takes it back (the search runs again without it).
+            ILocator imageTurn = page.Locator(".msg.user", new PageLocatorOptions { HasText = "Search with the image australia.jpg" });
+            await ClickAndWaitForTurnAsync(page, imageTurn.Locator("button.undo"));
+            Assert.Contains("(undone)", await imageTurn.TextContentAsync());
+            Assert.Equal(0, await page.Locator("#chips .chip[data-kind='image']").CountAsync());
 
             string artifacts = Path.Combine(AppContext.BaseDirectory, "artifacts");
             Directory.CreateDirectory(artifacts);

@@ -379,7 +379,26 @@ async function uploadImage(file) {
     const form = new FormData();
     form.append("image", file);
     await api(`/api/sessions/${state.sessionId}/image`, { method: "POST", body: form });
-    addMessage("user", `[image: ${file.name}]`);
+    // The image query is a turn of its own, with an Undo like feedback's (the chip's × does the same).
+    const said = `Search with the image ${file.name}`;
+    const msg = addMessage("user feedback", said);
+    const undo = document.createElement("button");
+    undo.type = "button";
+    undo.className = "undo";
+    undo.textContent = "Undo";
+    undo.setAttribute("aria-label", `Undo: ${said}`);
+    undo.addEventListener("click", async () => {
+      try {
+        await api(`/api/sessions/${state.sessionId}/image`, { method: "DELETE" });
+        msg.classList.add("undone");
+        msg.firstChild.textContent = `${said} (undone)`;
+        undo.remove();
+        await turn("");
+      } catch (e) {
+        showError(`Could not undo: ${e.message}`);
+      }
+    });
+    msg.append(" ", undo);
     await turn($("message").value.trim());
     $("message").value = "";
   } catch (e) {
