@@ -67,7 +67,8 @@ internal static class LlmBench
         log($"  description: {describeSeconds:0.00}s ({outputTokens} tokens written) → {3600 / describeSeconds:0} images per hour");
 
         // The small stage-1 judge, timed on 128 passages like the ones it reads.
-        using var miniLm = new Onnx.Relevance.MiniLmTextRelevance();
+        using var miniLmEncoder = new Onnx.Relevance.MiniLmEmbeddingGenerator();
+        ITextRelevance miniLm = miniLmEncoder.AsTextRelevance();
         string passage = new CandidateEvidence("A brown dog runs through deep snow in a park, with bare trees and a red bench behind it.", "PARK RULES", "taken 3 January 2021, in Oslo, Norway", "Pictures 2021 IMG 0412").ForEmbedding();
         await miniLm.ScoreAsync("warm up", [passage], token);
         sw.Restart();

@@ -49,9 +49,10 @@ internal sealed class CascadeReranker : IImageReranker
                 ? new TextJudgeStage.Result(new double?[candidates.Count], "none", 0, TimeSpan.Zero, "skipped: the turn's budget ran out", null, false)
                 : await _text.RunAsync(request.Query, evidence, remaining, cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OutOfMemoryException)
         {
-            // The turn's budget ran out in stage 1 (a cancelled turn is rethrown by the agent): report, keep the order.
+            // The turn's budget ran out in stage 1, whatever the judge threw on the way out (a cancelled turn is rethrown
+            // by the agent): report it, keep the order.
             text = new TextJudgeStage.Result(new double?[candidates.Count], "none", 0, _time.GetElapsedTime(start), "skipped: the turn's budget ran out", null, false);
         }
 

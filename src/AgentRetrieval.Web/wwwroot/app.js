@@ -336,6 +336,30 @@ async function showMore() {
   }
 }
 
+// A turn the user made by acting (feedback, an image query): shown in the conversation with an Undo that takes it back
+// on the server and searches again.
+function addUndoableTurn(said, takeBack) {
+  const msg = addMessage("user feedback", said);
+  const undo = document.createElement("button");
+  undo.type = "button";
+  undo.className = "undo";
+  undo.textContent = "Undo";
+  undo.setAttribute("aria-label", `Undo: ${said}`);
+  undo.addEventListener("click", async () => {
+    try {
+      await takeBack();
+      msg.classList.add("undone");
+      msg.firstChild.textContent = `${said} (undone)`;
+      undo.remove();
+      await turn("");
+    } catch (e) {
+      showError(`Could not undo: ${e.message}`);
+    }
+  });
+  msg.append(" ", undo);
+  return msg;
+}
+
 // Feedback is a turn of its own in the conversation ("Liked cat.jpg"), with an Undo that takes it back and searches again.
 async function feedback(id, kind, button) {
   const item = (state.results || []).find((x) => x.id === id);
@@ -346,26 +370,9 @@ async function feedback(id, kind, button) {
     });
     button.setAttribute("aria-pressed", "true");
     const said = { like: `Liked ${name}`, dislike: `Not this: ${name}`, more: `More like ${name}` }[kind];
-    const msg = addMessage("user feedback", said);
-    const undo = document.createElement("button");
-    undo.type = "button";
-    undo.className = "undo";
-    undo.textContent = "Undo";
-    undo.setAttribute("aria-label", `Undo: ${said}`);
-    undo.addEventListener("click", async () => {
-      try {
-        await api(`/api/sessions/${state.sessionId}/feedback`, {
-          method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ id, kind: "undo" }),
-        });
-        msg.classList.add("undone");
-        msg.firstChild.textContent = `${said} (undone)`;
-        undo.remove();
-        await turn("");
-      } catch (e) {
-        showError(`Could not undo: ${e.message}`);
-      }
-    });
-    msg.append(" ", undo);
+    addUndoableTurn(said, () => api(`/api/sessions/${state.sessionId}/feedback`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ id, kind: "undo" }),
+    }));
     await turn("");
   } catch (e) {
     showError(`Feedback failed: ${e.message}`);
@@ -380,25 +387,7 @@ async function uploadImage(file) {
     form.append("image", file);
     await api(`/api/sessions/${state.sessionId}/image`, { method: "POST", body: form });
     // The image query is a turn of its own, with an Undo like feedback's (the chip's × does the same).
-    const said = `Search with the image ${file.name}`;
-    const msg = addMessage("user feedback", said);
-    const undo = document.createElement("button");
-    undo.type = "button";
-    undo.className = "undo";
-    undo.textContent = "Undo";
-    undo.setAttribute("aria-label", `Undo: ${said}`);
-    undo.addEventListener("click", async () => {
-      try {
-        await api(`/api/sessions/${state.sessionId}/image`, { method: "DELETE" });
-        msg.classList.add("undone");
-        msg.firstChild.textContent = `${said} (undone)`;
-        undo.remove();
-        await turn("");
-      } catch (e) {
-        showError(`Could not undo: ${e.message}`);
-      }
-    });
-    msg.append(" ", undo);
+    addUndoableTurn(`Search with the image ${file.name}`, () => api(`/api/sessions/${state.sessionId}/image`, { method: "DELETE" }));
     await turn($("message").value.trim());
     $("message").value = "";
   } catch (e) {

@@ -79,7 +79,8 @@ public sealed class AgentEndToEndTests : IAsyncLifetime
     public async Task Cascade_TinyModels_EveryCandidateOnTextThenTheBestAsImages(string model)
     {
         using GenAIChatClient llm = Llm(model);
-        using var small = new AgentRetrieval.Onnx.Relevance.MiniLmTextRelevance();
+        using var miniLm = new AgentRetrieval.Onnx.Relevance.MiniLmEmbeddingGenerator();
+        AgentRetrieval.Reranking.ITextRelevance small = miniLm.AsTextRelevance();
 
         AgentTurnResult r = await Agent(llm, o => { o.RerankStrategy = "cascade"; o.RerankTopN = 3; }, small).RunTurnAsync(new SearchSession(), "a cat sitting on a sofa", TestContext.Current.CancellationToken);
 
@@ -97,7 +98,8 @@ public sealed class AgentEndToEndTests : IAsyncLifetime
     public async Task Cascade_ShrinkingTheBudget_ShrinksStageTwoNeverTheAnswer()
     {
         using GenAIChatClient llm = Llm("qwen25vl-tiny");
-        using var small = new AgentRetrieval.Onnx.Relevance.MiniLmTextRelevance();
+        using var miniLm = new AgentRetrieval.Onnx.Relevance.MiniLmEmbeddingGenerator();
+        AgentRetrieval.Reranking.ITextRelevance small = miniLm.AsTextRelevance();
         var options = new AgentOptions();
         RetrievalAgent agent = Agent(llm, o => { o.RerankStrategy = "cascade"; o.RerankTopN = 4; options = o; }, small);
 
