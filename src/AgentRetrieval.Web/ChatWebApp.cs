@@ -530,6 +530,8 @@ public static class ChatWebApp
             camera = d?.Camera,
             text = d?.Text,
             description = d?.Description,
+            width = d?.Width,
+            height = d?.Height,
         };
     });
 

@@ -169,6 +169,12 @@ public sealed class ChatPageBrowserTests
             await page.WaitForFunctionAsync("() => document.getElementById('viewer-copied').textContent.length > 0");
             Assert.Matches("Path (copied|selected)", await page.TextContentAsync("#viewer-copied"));
             Screenshots.Save("viewer-1280.png", await page.ScreenshotAsync());
+            // The photo's facts include its size in pixels.
+            Assert.Matches(@"\d+ × \d+ px", (await page.TextContentAsync("#viewer-facts"))!);
+            await page.SetViewportSizeAsync(390, 844);
+            Screenshots.Save("viewer-390.png", await page.ScreenshotAsync());
+            Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), "no horizontal scroll in the viewer at 390 px");
+            await page.SetViewportSizeAsync(1280, 900);
 
             await ClickAndWaitForTurnAsync(page, page.Locator("#viewer-not"));
             Assert.False(await page.EvaluateAsync<bool>("() => document.getElementById('viewer').open"));

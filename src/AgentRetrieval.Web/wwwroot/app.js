@@ -401,7 +401,7 @@ function openViewer(item) {
   $("viewer-image").src = `/api/images/${item.id}`;
   $("viewer-image").alt = item.caption || item.name;
   $("viewer-caption").textContent = `${item.name}${item.also && item.also.length ? ` (+ ${item.also.join(", ")})` : ""}${item.caption ? " — " + item.caption : ""}`;
-  $("viewer-facts").textContent = [item.taken ? item.taken.replace("T", " ") : null, item.place, item.camera, item.text ? `text: “${item.text}”` : null, item.description ? `description (by the model, may be wrong): ${item.description.split("\n")[0]}` : null].filter(Boolean).join(" · ");
+  $("viewer-facts").textContent = [item.taken ? item.taken.replace("T", " ") : null, item.place, item.camera, item.width && item.height ? `${item.width} × ${item.height} px` : null, item.text ? `text: “${item.text}”` : null, item.description ? `description (by the model, may be wrong): ${item.description.split("\n")[0]}` : null].filter(Boolean).join(" · ");
   $("viewer-position").textContent = state.results && state.results.length ? `${state.viewing + 1} of ${state.results.length}` : "";
   // Actions on the photo: feedback needs a photo of this conversation's results, the path needs the server to know it.
   state.viewItem = item;
