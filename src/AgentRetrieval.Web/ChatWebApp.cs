@@ -425,9 +425,6 @@ public static class ChatWebApp
         {
             running = job.Running,
             folder = job.Folder,
-            phase = job.Progress?.Phase,
-            done = job.Progress?.Done,
-            total = job.Progress?.Total,
             error = job.Error,
             // Each pass with its own bar, rate and time left; the describing pass runs in the background of its own.
             passes = job.Passes.Select(p => p.Snapshot()).Concat(deps.Descriptions is { } d ? [d.Snapshot()] : []),

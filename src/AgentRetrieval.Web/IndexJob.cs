@@ -11,8 +11,6 @@ internal sealed class IndexJob : IDisposable
 
     public string? Folder { get; private set; }
 
-    public IndexProgress? Progress { get; private set; }
-
     public IndexReport? Report { get; private set; }
 
     public string? Error { get; private set; }
@@ -33,14 +31,13 @@ internal sealed class IndexJob : IDisposable
 
             Running = true;
             Folder = folder;
-            Progress = null;
             Report = null;
             Error = null;
             Passes = followUp is null ? [new PassProgress("vectors")] : [new PassProgress("vectors"), new PassProgress("text")];
         }
 
         IReadOnlyList<PassProgress> passes = Passes;
-        var progress = new ProgressSink(this, passes);
+        var progress = new ProgressSink(passes);
         CancellationToken token = _stopping.Token;
         _task = Task.Run(async () =>
         {
@@ -93,11 +90,10 @@ internal sealed class IndexJob : IDisposable
 
     public void Dispose() => _stopping.Dispose();
 
-    private sealed class ProgressSink(IndexJob job, IReadOnlyList<PassProgress> passes) : IProgress<IndexProgress>
+    private sealed class ProgressSink(IReadOnlyList<PassProgress> passes) : IProgress<IndexProgress>
     {
         public void Report(IndexProgress value)
         {
-            job.Progress = value;
             // The indexer's embed phase is the vectors pass; "text" is the text-in-pictures pass that follows it.
             PassProgress? pass = value.Phase switch
             {

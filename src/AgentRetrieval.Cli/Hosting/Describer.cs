@@ -32,13 +32,6 @@ internal static class Describer
         return await pass.RunAsync(progress, budget, limit, yieldTo, token);
     }
 
-    /// <summary>How far the library's description has got, in one line (for start-up messages and the page).</summary>
-    public static string Coverage(EmbeddedImageIndex index, IChatClient chat)
-    {
-        int described = index.DescribedCount(DescribePass.ModelIdentityOf(chat));
-        return $"{described} of {index.Count} photos described by {DescribePass.ModelIdentityOf(chat)}";
-    }
-
     /// <summary>Starts the pass in the background when Agent:Describe allows it (it waits while a turn runs); dispose to stop it.</summary>
     public static TextRecognition.BackgroundPass? StartInBackground(CliSettings settings, EmbeddedImageIndex index, IChatClient? chat, RetrievalAgent agent, CancellationToken token, IProgress<IndexProgress>? also = null)
     {
@@ -47,7 +40,8 @@ internal static class Describer
             return null;
         }
 
-        Ui.Info($"({Coverage(index, chat)}; describing the rest in the background, most recent first, pausing while you search. Agent:Describe=false turns it off.)");
+        string model = DescribePass.ModelIdentityOf(chat);
+        Ui.Info($"({index.DescribedCount(model)} of {index.Count} photos described by {model}; describing the rest in the background, most recent first, pausing while you search. Agent:Describe=false turns it off.)");
         var cts = CancellationTokenSource.CreateLinkedTokenSource(token);
         Task task = Task.Run(async () =>
         {

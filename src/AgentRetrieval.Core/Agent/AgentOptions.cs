@@ -38,7 +38,10 @@ public sealed class AgentOptions
     [Range(0.0, 10.0)]
     public double TextJudgeWeight { get; set; } = 0.5;
 
-    /// <summary>The longest side of a candidate image shown to the LLM to judge it (Phi-3.5-vision: 336 is one crop, 313 tokens).</summary>
+    /// <summary>
+    /// The longest side of a candidate image shown to the LLM to judge it: the image-token cost where the model's processor
+    /// follows the size (Qwen2.5-VL: 191 prompt tokens at 336 px; Phi-3-vision under ONNX Runtime GenAI 0.18 ignores it).
+    /// </summary>
     [Range(64, 4096)]
     public int JudgeImageSide { get; set; } = 336;
 

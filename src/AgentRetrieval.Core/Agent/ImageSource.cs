@@ -10,7 +10,7 @@ internal sealed class ImageSource(Indexing.ICaptionStore? captions, long maxPixe
 
     /// <summary>
     /// The image for the LLM; with <paramref name="maxSide"/> &gt; 0 scaled so that its longest side is at most that
-    /// (its image-token cost: Phi-3.5-vision's 336 pixels are one crop, 313 tokens).
+    /// (its image-token cost, where the model's processor follows the size).
     /// </summary>
     public async Task<DataContent> ReadAsync(string path, int maxSide, CancellationToken cancellationToken)
     {

@@ -110,9 +110,6 @@ public sealed class RetrievalAgent
     /// <summary>The measured cost of the LLM's judgments in this process (the cascade sizes its stages by it).</summary>
     public Reranking.JudgeCosts JudgeCosts { get; } = new();
 
-    /// <summary>The rerank strategy in use ("cascade", "pointwise", "listwise"), or null without one.</summary>
-    public string? RerankStrategy => _reranker?.Name;
-
     /// <summary>How many turns are running now (a background describing pass waits while there are any).</summary>
     public int TurnsInFlight => Volatile.Read(ref _turnsInFlight);
 

@@ -53,9 +53,6 @@ public sealed class DescribePass
     /// <summary>The describing model's identity, stored with each record (a new model describes the library again).</summary>
     public string Model { get; }
 
-    /// <summary>How many images this model has described, and how many the index holds.</summary>
-    public (int Described, int Total) Coverage() => (_index.DescribedCount(Model), _index.Count);
-
     /// <summary>The identity of a chat client's model: provider and model id.</summary>
     /// <param name="chat">The client.</param>
     public static string ModelIdentityOf(IChatClient chat)
@@ -141,7 +138,8 @@ public sealed class DescribePass
 
         AgentTelemetry.ImagesSkipped.Add(failed.Count, new KeyValuePair<string, object?>("pass", "describe"));
         activity?.SetTag("agentretrieval.index.described", described);
-        return new DescribePassReport(described, structured, _index.ImagesNeedingDescription(Model).Count, failed, _time.GetElapsedTime(started), Model, stoppedBy);
+        // What is left: this run's list less what it described (unreadable ones stay to do).
+        return new DescribePassReport(described, structured, pending.Count - described, failed, _time.GetElapsedTime(started), Model, stoppedBy);
     }
 
     /// <summary>Asks for the record; an invalid answer is asked for once more with the reason, then kept as plain text.</summary>

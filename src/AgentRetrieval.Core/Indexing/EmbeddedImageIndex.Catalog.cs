@@ -627,17 +627,21 @@ public sealed partial class EmbeddedImageIndex
     /// <summary>Images whose text has not been recognised by this OCR version yet, most recent first.</summary>
     /// <param name="ocrVersion">The OCR pipeline's version.</param>
     /// <returns>(id, hash, one of its files).</returns>
-    public IReadOnlyList<(long Id, string Hash, string Path)> ImagesNeedingText(int ocrVersion)
+    public IReadOnlyList<(long Id, string Hash, string Path)> ImagesNeedingText(int ocrVersion) =>
+        PendingImages("i.ocr_version IS NULL OR i.ocr_version <> $v", ocrVersion);
+
+    /// <summary>The images matching <paramref name="where"/> (over <c>images i</c>, with <c>$v</c> bound), most recent first, with one of their files.</summary>
+    private List<(long Id, string Hash, string Path)> PendingImages(string where, object value)
     {
         var result = new List<(long, string, string)>();
         lock (_lock)
         {
             using SqliteCommand cmd = _connection.CreateCommand();
-            cmd.CommandText = """
+            cmd.CommandText = $"""
                 SELECT i.id, i.hash, (SELECT MIN(f.path) FROM files f WHERE f.hash = i.hash) FROM images i
-                WHERE i.ocr_version IS NULL OR i.ocr_version <> $v ORDER BY i.taken_local DESC, i.id DESC
+                WHERE {where} ORDER BY i.taken_local DESC, i.id DESC
                 """;
-            cmd.Parameters.AddWithValue("$v", ocrVersion);
+            cmd.Parameters.AddWithValue("$v", value);
             using SqliteDataReader r = cmd.ExecuteReader();
             while (r.Read())
             {
@@ -717,27 +721,7 @@ public sealed partial class EmbeddedImageIndex
     public IReadOnlyList<(long Id, string Hash, string Path)> ImagesNeedingDescription(string model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var result = new List<(long, string, string)>();
-        lock (_lock)
-        {
-            using SqliteCommand cmd = _connection.CreateCommand();
-            cmd.CommandText = """
-                SELECT i.id, i.hash, (SELECT MIN(f.path) FROM files f WHERE f.hash = i.hash) FROM images i
-                WHERE NOT EXISTS (SELECT 1 FROM descriptions d WHERE d.hash = i.hash AND d.model = $m)
-                ORDER BY i.taken_local DESC, i.id DESC
-                """;
-            cmd.Parameters.AddWithValue("$m", model);
-            using SqliteDataReader r = cmd.ExecuteReader();
-            while (r.Read())
-            {
-                if (!r.IsDBNull(2))
-                {
-                    result.Add((r.GetInt64(0), r.GetString(1), r.GetString(2)));
-                }
-            }
-        }
-
-        return result;
+        return PendingImages("NOT EXISTS (SELECT 1 FROM descriptions d WHERE d.hash = i.hash AND d.model = $v)", model);
     }
 
     /// <summary>

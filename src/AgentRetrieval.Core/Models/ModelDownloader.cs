@@ -66,7 +66,7 @@ public sealed class ModelDownloader
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(directory, MarkerFileName)));
-            return doc.RootElement.TryGetProperty("Variant", out JsonElement v) || doc.RootElement.TryGetProperty("variant", out v) ? v.GetString() : null;
+            return doc.RootElement.TryGetProperty("Variant", out JsonElement v) ? v.GetString() : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
         {

@@ -185,7 +185,7 @@ public sealed record VariantFolder
 /// <summary>How a multimodal LLM is used: the image size per use (its image-token cost) and the context to set.</summary>
 public sealed record LlmUsage
 {
-    /// <summary>The longest side of an image shown to judge a candidate (Phi-3.5-vision: 336 is one crop, 313 tokens).</summary>
+    /// <summary>The longest side of an image shown to judge a candidate (its image-token cost where the processor follows the size).</summary>
     [JsonPropertyName("judge_image_side")]
     public int JudgeImageSide { get; init; } = 336;
 
@@ -196,10 +196,6 @@ public sealed record LlmUsage
     /// <summary>The context length to run with (the key/value buffer is allocated for it).</summary>
     [JsonPropertyName("context_length")]
     public int ContextLength { get; init; } = 4096;
-
-    /// <summary>Image tokens per image at <see cref="JudgeImageSide"/>, as the model's processor counts them.</summary>
-    [JsonPropertyName("judge_image_tokens")]
-    public int? JudgeImageTokens { get; init; }
 }
 
 /// <summary>A sigmoid model's trained scale and bias.</summary>

@@ -28,8 +28,8 @@ internal sealed class TextJudgeStage(LlmGateway? llm, IPromptProvider prompts, A
         var scores = new double?[n];
         // Every candidate is judged: those without a description by their recognised text, date, place and file name
         // (the cascade shows them to the LLM first in stage 2).
-        int[] withEvidence = [.. Enumerable.Range(0, n)];
-        if (withEvidence.Length == 0)
+        int[] all = [.. Enumerable.Range(0, n)];
+        if (n == 0)
         {
             return new Result(scores, "none", 0, time.GetElapsedTime(start), "skipped: no candidates", null, false);
         }
@@ -41,50 +41,46 @@ internal sealed class TextJudgeStage(LlmGateway? llm, IPromptProvider prompts, A
         if (llm is not null && options.TextJudge != "small")
         {
             TimeSpan allowed = remaining * options.TextJudgeBudgetShare;
-            int concurrency = llm.Concurrency;
             int judged = 0;
             bool fromDistribution = true;
             string? stop = null;
-            int[] rest = withEvidence;
+            int[] rest = all;
             if (costs.Estimate(JudgeCosts.Text) is null && cheap is not null && options.TextJudge == "auto")
             {
                 // Nothing measured yet with this model: one judgment tells what all of them would cost.
-                (judged, fromDistribution, stop) = await JudgeWithLlmAsync(query, evidence, withEvidence[..1], scores, allowed, cancellationToken);
-                rest = withEvidence[1..];
+                (judged, fromDistribution, stop) = await JudgeWithLlmAsync(query, evidence, all[..1], scores, allowed, cancellationToken);
+                rest = all[1..];
             }
 
             double? perCandidate = costs.Estimate(JudgeCosts.Text);
             TimeSpan left = allowed - time.GetElapsedTime(start);
-            bool fits = stop is null && (perCandidate is not double s || s * rest.Length / concurrency <= left.TotalSeconds);
+            bool fits = stop is null && (perCandidate is not double s || s * rest.Length / llm.Concurrency <= left.TotalSeconds);
             if (options.TextJudge == "llm" || cheap is null || fits)
             {
-                (int more, bool dist, string? stop2) = await JudgeWithLlmAsync(query, evidence, rest, scores, left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), cancellationToken);
+                (int more, bool dist, string? stop2) = await JudgeWithLlmAsync(query, evidence, rest, scores, left, cancellationToken);
                 judged += more;
                 fromDistribution &= dist;
                 stop ??= stop2;
-                double? measured = costs.Estimate(JudgeCosts.Text);
-                if (judged == withEvidence.Length || cheap is null)
-                {
-                    string how = fromDistribution ? "llm, P(yes) from the next-token distribution" : "llm, yes/no read from the answer";
-                    return new Result(scores, how, judged, time.GetElapsedTime(start), why + (stop ?? (cheap is null && !english ? "no small judge reads this language" : "")), measured, true)
-                    {
-                        LlmFailed = stop?.StartsWith("stopped", StringComparison.Ordinal) == true,
-                    };
-                }
+            }
 
-                // The LLM would not have judged them all within its share: the small model judges every one instead, so
-                // that the scores stay comparable.
-                Array.Clear(scores);
-                why += stop?.StartsWith("stopped", StringComparison.Ordinal) == true
-                    ? $"the LLM {stop}; "
-                    : string.Create(CultureInfo.InvariantCulture, $"the LLM judged {judged} at {measured:0.00}s each, too slow for {withEvidence.Length} in {allowed.TotalSeconds:0}s; ");
-                llmFailed = stop?.StartsWith("stopped", StringComparison.Ordinal) == true;
-            }
-            else
+            llmFailed = stop?.StartsWith("stopped", StringComparison.Ordinal) == true;
+            double? measured = costs.Estimate(JudgeCosts.Text);
+            if (judged == n || cheap is null)
             {
-                Array.Clear(scores);
-                why += string.Create(CultureInfo.InvariantCulture, $"the LLM's measured {perCandidate:0.00}s per candidate × {withEvidence.Length} does not fit {allowed.TotalSeconds:0.#}s ({options.TextJudgeBudgetShare:P0} of the budget left); ");
+                string how = fromDistribution ? "llm, P(yes) from the next-token distribution" : "llm, yes/no read from the answer";
+                return new Result(scores, how, judged, time.GetElapsedTime(start), why + (stop ?? (cheap is null && !english ? "no small judge reads this language" : "")), measured, true)
+                {
+                    LlmFailed = llmFailed,
+                };
             }
+
+            // The LLM failed or would not judge them all within its share: the small model judges every one instead, so
+            // that the scores stay comparable.
+            Array.Clear(scores);
+            why += llmFailed ? $"the LLM {stop}; "
+                : judged > 1 ? string.Create(CultureInfo.InvariantCulture, $"the LLM judged {judged} at {measured:0.00}s each, too slow for {n} in {allowed.TotalSeconds:0}s; ")
+                : perCandidate is null ? string.Create(CultureInfo.InvariantCulture, $"the LLM did not finish one judgment in its share of the budget ({allowed.TotalSeconds:0.#}s); ")
+                : string.Create(CultureInfo.InvariantCulture, $"the LLM's measured {perCandidate:0.00}s per candidate × {n} does not fit {allowed.TotalSeconds:0.#}s ({options.TextJudgeBudgetShare:P0} of the budget left); ");
         }
 
         if (cheap is null)
@@ -93,14 +89,14 @@ internal sealed class TextJudgeStage(LlmGateway? llm, IPromptProvider prompts, A
         }
 
         long t0 = time.GetTimestamp();
-        IReadOnlyList<double> relevance = await cheap.ScoreAsync(query, [.. withEvidence.Select(i => evidence[i].ForEmbedding())], cancellationToken);
-        for (int k = 0; k < withEvidence.Length; k++)
+        IReadOnlyList<double> relevance = await cheap.ScoreAsync(query, [.. evidence.Select(e => e.ForEmbedding())], cancellationToken);
+        for (int i = 0; i < n; i++)
         {
-            scores[withEvidence[k]] = relevance[k];
+            scores[i] = relevance[i];
         }
 
-        double each = time.GetElapsedTime(t0).TotalSeconds / withEvidence.Length;
-        return new Result(scores, cheap.Name, withEvidence.Length, time.GetElapsedTime(start), why.TrimEnd(' ', ';'), each, false) { LlmFailed = llmFailed };
+        double each = time.GetElapsedTime(t0).TotalSeconds / n;
+        return new Result(scores, cheap.Name, n, time.GetElapsedTime(start), why.TrimEnd(' ', ';'), each, false) { LlmFailed = llmFailed };
     }
 
     private async Task<(int Judged, bool FromDistribution, string? Stop)> JudgeWithLlmAsync(

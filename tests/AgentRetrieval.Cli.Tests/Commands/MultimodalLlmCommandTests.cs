@@ -178,6 +178,19 @@ public sealed class MultimodalLlmCommandTests
     }
 
     [Fact]
+    public async Task Chat_LlmNameNeitherAFolderNorInTheManifest_SaysWhichNamesThereAre()
+    {
+        using var home = new TempDirectory();
+
+        (int code, _, string stderr) = await new CliRunner(home.Path).RunWithInputAsync("a dog\n", ["chat", Path.Combine(SharedFixtures.Data, "demo-gallery"), "--llm", "phi-9-vision", .. Common(home)]);
+
+        Assert.Equal(1, code);
+        Assert.Contains("'phi-9-vision' is neither a folder nor an LLM of the manifest", stderr);
+        Assert.Contains("phi-3.5-vision", stderr);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
+    [Fact]
     public async Task ModelsList_ShowsTheLlmsWithSizesAndDevices()
     {
         using var home = new TempDirectory();

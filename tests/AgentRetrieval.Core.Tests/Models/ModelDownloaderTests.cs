@@ -97,6 +97,37 @@ public sealed class ModelDownloaderTests
     }
 
     [Fact]
+    public async Task PullAsync_LlmVariantFolder_PullsOnlyThatFolderAndSaysWhenTheHubListsNothingThere()
+    {
+        var files = new Dictionary<string, byte[]>
+        {
+            ["cpu/int4/genai_config.json"] = "{}"u8.ToArray(),
+            ["cpu/int4/model.onnx.data"] = [.. Enumerable.Range(0, 5000).Select(i => (byte)i)],
+            ["gpu/int4/model.onnx.data"] = [9, 9, 9],
+        };
+        var llm = new ModelEntry
+        {
+            Name = "tiny-llm",
+            Kind = "llm",
+            Repository = "owner/repo",
+            Folders = new Dictionary<string, VariantFolder> { ["cpu-int4"] = new() { Path = "cpu/int4" }, ["npu"] = new() { Path = "npu/int4" } },
+        };
+        using var hub = new FakeHub(files);
+        using var http = new HttpClient();
+        using var dir = new TempDirectory();
+
+        await Downloader(hub, http).PullAsync(llm, llm.ChooseVariant(null), dir.Path, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal("cpu-int4", ModelDownloader.InstalledVariant(dir.Path));
+        Assert.Equal(files["cpu/int4/model.onnx.data"], File.ReadAllBytes(Path.Combine(llm.ModelDirectoryIn(dir.Path, "cpu-int4"), "model.onnx.data")));
+        Assert.False(Directory.Exists(dir.Combine("gpu")));
+        using var other = new TempDirectory();
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => Downloader(hub, http).PullAsync(llm, "npu", other.Path, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Contains("lists no files in 'npu/int4'", ex.Message);
+        Assert.False(ModelDownloader.IsInstalled(other.Path));
+    }
+
+    [Fact]
     public async Task PullAsync_WrongChecksum_FailsAndLeavesNoModel()
     {
         using var hub = new FakeHub(Files());

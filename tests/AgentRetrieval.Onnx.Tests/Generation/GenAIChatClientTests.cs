@@ -146,4 +146,15 @@ public sealed class GenAIChatClientTests
         Assert.Contains("<|im_start|>user\n<|vision_start|><|image_pad|><|vision_end|>Image 2:<|vision_start|>", qwen);
         Assert.EndsWith("<|im_start|>assistant\n", qwen);
     }
+
+    [Fact]
+    public void PromptFormat_Gemma3_SystemOpensTheFirstUserTurnAndImagesAreTagged()
+    {
+        ChatMessage[] m = [new(ChatRole.System, "sys"), new(ChatRole.User, [new DataContent(Photo().Data, "image/jpeg"), new TextContent("Which?")]), new(ChatRole.Assistant, "This."), new(ChatRole.User, "Sure?")];
+
+        (string prompt, List<DataContent> images) = PromptFormat.Render(PromptFormat.ForModelType("gemma3"), m);
+
+        Assert.Equal("<start_of_turn>user\nsys\n\n<start_of_image>Which?<end_of_turn>\n<start_of_turn>model\nThis.<end_of_turn>\n<start_of_turn>user\nSure?<end_of_turn>\n<start_of_turn>model\n", prompt);
+        Assert.Single(images);
+    }
 }
