@@ -356,6 +356,9 @@ public sealed class ModelDownloader
         while ((read = await input.ReadAsync(buffer, cancellationToken)) > 0)
         {
             await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            // On disk at once: a download killed or cut off resumes from every byte it received, and the partial
+            // file's size is the progress.
+            await output.FlushAsync(cancellationToken);
             done += read;
             progress?.Report(new DownloadProgress(path, done, total, false));
         }
