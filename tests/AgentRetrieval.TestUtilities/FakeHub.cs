@@ -73,9 +73,16 @@ public sealed class FakeHub : IDisposable
             BreakNext[file] = breaks - 1;
         }
 
-        if (await LocalHttpServer.ServeAsync(ctx, data, breakIt, BeforeBreak is { } wait ? sent => wait(file, sent) : null) is { } range)
+        // Recorded before the answer: the client can hold every byte (and the test read this list) before the
+        // response is closed on this side.
+        if (ctx.Request.Headers["Range"] is { } range && range.StartsWith("bytes=", StringComparison.Ordinal))
         {
-            RangeRequests.Add($"{file}:{range}");
+            lock (RangeRequests)
+            {
+                RangeRequests.Add($"{file}:{range}");
+            }
         }
+
+        await LocalHttpServer.ServeAsync(ctx, data, breakIt, BeforeBreak is { } wait ? sent => wait(file, sent) : null);
     }
 }

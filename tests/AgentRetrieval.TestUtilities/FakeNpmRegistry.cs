@@ -89,9 +89,15 @@ public sealed class FakeNpmRegistry : IDisposable
         TarballRequests++;
         bool breakIt = BreakNext > 0;
         BreakNext -= breakIt ? 1 : 0;
-        if (await LocalHttpServer.ServeAsync(ctx, Tarball, breakIt) is { } range)
+        // Recorded before the answer (the client may hold every byte before this side closes the response).
+        if (ctx.Request.Headers["Range"] is { } range && range.StartsWith("bytes=", StringComparison.Ordinal))
         {
-            RangeRequests.Add(range);
+            lock (RangeRequests)
+            {
+                RangeRequests.Add(range);
+            }
         }
+
+        await LocalHttpServer.ServeAsync(ctx, Tarball, breakIt);
     }
 }
