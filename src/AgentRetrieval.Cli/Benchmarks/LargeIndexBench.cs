@@ -21,7 +21,10 @@ internal static class LargeIndexBench
 
     public sealed record Result(int Vectors, int Dimensions, double BuildSeconds, string Mode, double P50Ms, double P95Ms, double RecallAt128,
         string FilteredMode, double FilteredP50Ms, double FilterMatchP50Ms, int FilteredMatches, double FilteredRecallAt128, double PostFilterRecallAt128,
-        double ListingP50Ms, IReadOnlyList<ColdStart> ColdStarts);
+        double ListingP50Ms, IReadOnlyList<ColdStart> ColdStarts, Stages? SearchStages);
+
+    /// <summary>Median time of each stage of the default (shortlisted) search, and the rows each stage passed on.</summary>
+    public sealed record Stages(double PrefixMs, double CodesMs, double EstimateMs, double RescoreMs, int Wide, int Estimated, int Rescored);
 
     public sealed record ColdStart(double Seconds, double PeakMemoryMb, JsonElement? Parts);
 
@@ -92,6 +95,7 @@ internal static class LargeIndexBench
             var filtered = new List<double>();
             var match = new List<double>();
             var listing = new List<double>();
+            var stages = new List<Indexing.Vectors.ShortlistStages>();
             double recall = 0, filteredRecall = 0, postRecall = 0;
             int matches = 0;
             string mode = "", filteredMode = "";
@@ -102,6 +106,10 @@ internal static class LargeIndexBench
                 IReadOnlyList<ImageHit> all = index.Search(q, model, 128);
                 plain.Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
                 mode = index.LastSearchMode;
+                if (mode == "shortlist")
+                {
+                    stages.Add(index.LastShortlistStages);
+                }
 
                 t = Stopwatch.GetTimestamp();
                 IReadOnlySet<long> allowed = index.Match(filter)!;
@@ -139,7 +147,9 @@ internal static class LargeIndexBench
             }
 
             return new Result(n, dims, build, mode, P(plain, 0.5), P(plain, 0.95), recall / qs.Length, filteredMode, P(filtered, 0.5), P(match, 0.5), matches,
-                filteredRecall / qs.Length, postRecall / qs.Length, P(listing, 0.5), cold);
+                filteredRecall / qs.Length, postRecall / qs.Length, P(listing, 0.5), cold,
+                stages.Count == 0 ? null : new Stages(P([.. stages.Select(x => x.PrefixMs)], 0.5), P([.. stages.Select(x => x.CodesMs)], 0.5),
+                    P([.. stages.Select(x => x.EstimateMs)], 0.5), P([.. stages.Select(x => x.RescoreMs)], 0.5), stages[0].Wide, stages[0].Estimated, stages[0].Rescored));
         }
         finally
         {

@@ -236,6 +236,16 @@ internal static class BenchCommand
                     filtered_recall_at_128 = Math.Round(r.FilteredRecallAt128, 4),
                     post_filter_recall_at_128 = Math.Round(r.PostFilterRecallAt128, 4),
                     filter_only_listing_p50_ms = Math.Round(r.ListingP50Ms, 3),
+                    stages = r.SearchStages is not { } st ? null : new
+                    {
+                        prefix_ms = Math.Round(st.PrefixMs, 3),
+                        codes_ms = Math.Round(st.CodesMs, 3),
+                        estimate_ms = Math.Round(st.EstimateMs, 3),
+                        rescore_ms = Math.Round(st.RescoreMs, 3),
+                        whole_codes_read = st.Wide,
+                        estimated = st.Estimated,
+                        rescored = st.Rescored,
+                    },
                 }),
                 cold_start = large.Where(r => r.ColdStarts.Count > 0).Select(r => new
                 {

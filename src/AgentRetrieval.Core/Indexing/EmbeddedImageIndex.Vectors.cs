@@ -11,7 +11,10 @@ public sealed partial class EmbeddedImageIndex
     /// <summary>Rows from which a search scans the binary codes and re-scores a shortlist instead of every vector.</summary>
     public const int ShortlistFrom = 50_000;
 
-    /// <summary>Rows re-scored exactly after the Hamming stages (at least 16 per requested hit).</summary>
+    /// <summary>
+    /// Rows the shortlist's asymmetric estimate ranks after the Hamming stages (at least 16 per requested hit); half of
+    /// them are re-scored exactly.
+    /// </summary>
     public const int DefaultShortlist = 2_048;
 
     private VectorFiles? _files;
@@ -30,6 +33,9 @@ public sealed partial class EmbeddedImageIndex
 
     /// <summary>How the last vector search ran ("exact" or "shortlist"), for reports and benchmarks.</summary>
     public string LastSearchMode { get; private set; } = "exact";
+
+    /// <summary>Each stage's time and row count in the last shortlisted search, for benchmarks.</summary>
+    public ShortlistStages LastShortlistStages { get; private set; }
 
     /// <summary>The folder's vector files, for tests and tools.</summary>
     internal VectorFiles? Files => _files;

@@ -470,7 +470,8 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
             if (candidates >= ShortlistThreshold && !selective && s.View!.CodeRows == s.View.Rows && s.Centre is not null)
             {
                 LastSearchMode = "shortlist";
-                best = VectorSearch.Shortlisted(s.View, s.FileRows, query, s.Centre, want, Math.Max(DefaultShortlist, 16 * want), mask);
+                best = VectorSearch.Shortlisted(s.View, s.FileRows, query, s.Centre, want, Math.Max(DefaultShortlist, 16 * want), mask, out ShortlistStages stages);
+                LastShortlistStages = stages;
             }
             else
             {
@@ -744,8 +745,8 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
 
     /// <summary>
     /// For a long-running host (the page, chat, MCP): maps every page of the current vector and code files into the
-    /// process and builds the shortlist's prefix column, so that later searches take no page fault per random row (at a
-    /// million photos the exact re-score of 2,048 random rows otherwise faults on most of them). Reads only what the
+    /// process and builds the shortlist's code columns, so that later searches take no page fault per random row (at a
+    /// million photos the exact re-score of 1,024 random rows otherwise faults on most of them). Reads only what the
     /// operating system does not hold already. A one-shot <c>search</c> skips it: its single search would pay for all.
     /// </summary>
     /// <returns>Whether the files could be mapped ahead (Linux); searches work the same either way.</returns>
@@ -761,9 +762,9 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         try
         {
             bool mapped = s.View.Populate();
-            if (s.Ids.Length >= ShortlistThreshold && s.View.CodeRows == s.View.Rows && s.View.CodeWords >= 2)
+            if (s.Ids.Length >= ShortlistThreshold && s.View.CodeRows == s.View.Rows)
             {
-                _ = s.View.PrefixColumn(s.FileRows);
+                _ = s.View.Columns(s.FileRows);
             }
 
             return mapped;

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace AgentRetrieval.Indexing.Vectors;
 
@@ -23,13 +25,13 @@ internal static class VectorSearch
     private const int PrefetchAhead = 12;
 
     /// <summary>How many rows ahead the exact re-score asks for a float16 row (1 KB at 512 dimensions: 16 cache lines).</summary>
-    private const int RowPrefetchAhead = 2;
+    private const int RowPrefetchAhead = 4;
 
     /// <summary>Exact cosine of every (allowed) row.</summary>
     public static (int Row, float Score)[] Exact(VectorView view, int[] fileRows, ReadOnlySpan<float> query, int k, bool[]? mask)
     {
         float[] q = query.ToArray();
-        return Merge(Partitioned(fileRows.Length, (start, end) => ScanExact(view, fileRows, q, k, mask, start, end)), k);
+        return Merge(Run(Parts(fileRows.Length, RowsPerPart), (start, end) => ScanExact(view, fileRows, q, k, mask, start, end)), k);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -49,25 +51,37 @@ internal static class VectorSearch
 
 
     /// <summary>
-    /// Three stages, each on fewer rows with more bits: the first 128 bits of every (allowed) code, where memory and
-    /// popcounts are cheapest; the whole code of the <c>16 × shortlist</c> nearest; exact float16 scores of the
-    /// <paramref name="shortlist"/> nearest of those.
+    /// Four stages, each on fewer rows with more information: the first 128 bits of every (allowed) code, where memory
+    /// and popcounts are cheapest; the whole code of the <c>16 × shortlist</c> nearest; the query's own values against
+    /// the codes of the <paramref name="shortlist"/> nearest of those (an asymmetric estimate: the sum of the centred
+    /// query over the dimensions a code says lie above the centre, far closer to the cosine than a Hamming distance);
+    /// exact float16 scores of the best half of those.
     /// </summary>
-    public static (int Row, float Score)[] Shortlisted(VectorView view, int[] fileRows, ReadOnlySpan<float> query, ReadOnlySpan<float> centre, int k, int shortlist, bool[]? mask)
+    /// <param name="view">The mapped rows.</param>
+    /// <param name="fileRows">The snapshot's rows: where each lives in the files.</param>
+    /// <param name="query">The unit query.</param>
+    /// <param name="centre">The centre the codes were taken around.</param>
+    /// <param name="k">How many results.</param>
+    /// <param name="shortlist">Rows the asymmetric estimate ranks; half of them (at least <paramref name="k"/>) are scored exactly.</param>
+    /// <param name="mask">The rows a filter allows, or null.</param>
+    /// <param name="stages">Receives how long each stage took.</param>
+    public static (int Row, float Score)[] Shortlisted(VectorView view, int[] fileRows, ReadOnlySpan<float> query, ReadOnlySpan<float> centre, int k, int shortlist, bool[]? mask, out ShortlistStages stages)
     {
-        int words = view.CodeWords, bits = view.Dimensions;
-        ulong[] q = new ulong[words];
+        long start = Stopwatch.GetTimestamp();
+        CodeColumns columns = view.Columns(fileRows);
+        ulong[] q = new ulong[view.CodeWords];
         VectorFiles.Encode(query, centre, q);
         int n = fileRows.Length;
-        int prefixWords = Math.Min(2, words);
+
         // Stage 1: prefix distances of every row, with a histogram per part to find the threshold without sorting.
         byte[] distances = System.Buffers.ArrayPool<byte>.Shared.Rent(n);
-        ulong[]? column = prefixWords == 2 ? view.PrefixColumn(fileRows) : null;
-        int[][] histograms = Partitioned(n, (start, end) => ScanPrefix(view, fileRows, q, prefixWords, mask, distances, column, start, end));
-        int[] total = new int[(prefixWords * 64) + 2];
+        (int Start, int End)[] parts = Parts(n, RowsPerPart);
+        int[][] histograms = Run(parts, (from, to) => ScanPrefix(columns, q, mask, distances, from, to));
+        int buckets = histograms[0].Length;
+        int[] total = new int[buckets];
         foreach (int[] h in histograms)
         {
-            for (int i = 0; i < total.Length; i++)
+            for (int i = 0; i < buckets; i++)
             {
                 total[i] += h[i];
             }
@@ -75,52 +89,236 @@ internal static class VectorSearch
 
         int candidates = n - total[^1]; // the last bucket counts rows the mask excludes
         shortlist = Math.Min(Math.Max(shortlist, k), candidates);
-        int[] wide = SelectBytes(distances, n, total, Math.Min(candidates, WideFactor * shortlist));
-        System.Buffers.ArrayPool<byte>.Shared.Return(distances);
+        int wideCount = Math.Min(candidates, WideFactor * shortlist);
+        long afterPrefix = Stopwatch.GetTimestamp();
 
-        // Stage 2: whole codes of the wide shortlist. Stage 3: exact scores.
-        return Rescore(view, fileRows, query, k, Nearest(view, fileRows, q, wide, shortlist, bits));
-    }
-
-    /// <summary>The <paramref name="count"/> rows of <paramref name="candidates"/> whose whole codes are nearest the query's.</summary>
-    private static int[] Nearest(VectorView view, int[] fileRows, ulong[] q, int[] candidates, int count, int bits)
-    {
-        // Random reads of whole codes: split across the cores, each with its own histogram.
-        ushort[] full = new ushort[candidates.Length];
-        int[][] histograms = Partitioned(candidates.Length, (start, end) =>
+        // Stage 2: each part picks its rows under the prefix threshold and reads their whole codes at once.
+        (int threshold, int[] tiedTaken) = Threshold(total, histograms, wideCount);
+        int bits = (view.CodeWords * 64) + 1;
+        (int[] Rows, ushort[] Distances, int[] Histogram)[] picked = Run(parts.Length, p =>
         {
-            int[] h = new int[bits + 2];
-            for (int i = start; i < end; i++)
-            {
-                if (i + PrefetchAhead < end)
-                {
-                    view.PrefetchCode(fileRows[candidates[i + PrefetchAhead]]);
-                }
-
-                int d = view.Distance(fileRows[candidates[i]], q);
-                full[i] = (ushort)d;
-                h[d]++;
-            }
-
-            return h;
-        }, minimumPerPart: 4_096);
-        int[] fullHistogram = histograms[0];
-        for (int p = 1; p < histograms.Length; p++)
+            int[] rows = PickRows(distances, parts[p].Start, parts[p].End, threshold, tiedTaken[p]);
+            (ushort[] measured, int[] histogram) = Measure(columns, q, rows, bits);
+            return (rows, measured, histogram);
+        });
+        System.Buffers.ArrayPool<byte>.Shared.Return(distances);
+        int[] wide = [.. picked.SelectMany(x => x.Rows)];
+        ushort[] full = [.. picked.SelectMany(x => x.Distances)];
+        int[] fullHistogram = new int[bits];
+        foreach ((_, _, int[] h) in picked)
         {
             for (int b = 0; b < fullHistogram.Length; b++)
             {
-                fullHistogram[b] += histograms[p][b];
+                fullHistogram[b] += h[b];
             }
         }
 
-        return [.. Select(full, fullHistogram, count).Select(i => candidates[i])];
+        int[] nearest = [.. Select(full, fullHistogram, shortlist).Select(i => wide[i])];
+        long afterCodes = Stopwatch.GetTimestamp();
+
+        // Stage 3: the asymmetric estimate keeps the best half.
+        int[] best = Estimate(columns, query, centre, nearest, Math.Max(k, shortlist / 2));
+        long afterEstimate = Stopwatch.GetTimestamp();
+
+        // Stage 4: exact scores.
+        (int Row, float Score)[] result = Rescore(view, fileRows, query, k, best);
+        long end = Stopwatch.GetTimestamp();
+        stages = new ShortlistStages(
+            Stopwatch.GetElapsedTime(start, afterPrefix).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(afterPrefix, afterCodes).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(afterCodes, afterEstimate).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(afterEstimate, end).TotalMilliseconds,
+            wide.Length,
+            nearest.Length,
+            best.Length);
+        return result;
+    }
+
+    /// <summary>
+    /// The prefix distance under which rows pass, and how many rows exactly at it each part passes (in row order, as
+    /// one sequential pass would): <paramref name="count"/> rows in all.
+    /// </summary>
+    internal static (int Threshold, int[] TiedTaken) Threshold(int[] total, int[][] parts, int count)
+    {
+        int threshold = 0, taken = 0;
+        while (threshold < total.Length - 2 && taken + total[threshold] < count)
+        {
+            taken += total[threshold++];
+        }
+
+        int atThreshold = Math.Max(0, count - taken);
+        int[] tied = new int[parts.Length];
+        for (int p = 0; p < parts.Length; p++)
+        {
+            tied[p] = Math.Min(parts[p][threshold], atThreshold);
+            atThreshold -= tied[p];
+        }
+
+        return (threshold, tied);
+    }
+
+    /// <summary>
+    /// The rows of one part under the threshold, and the first <paramref name="tiedTaken"/> at it: 32 prefix distances
+    /// are compared at a time, since the rows that pass are a few percent.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe int[] PickRows(byte[] distances, int start, int end, int threshold, int tiedTaken)
+    {
+        var rows = new List<int>(1024);
+        fixed (byte* d = distances)
+        {
+            int r = start;
+            if (Vector256.IsHardwareAccelerated && threshold < 255)
+            {
+                // Unsigned bytes: d <= threshold exactly when max(d, threshold) == threshold.
+                Vector256<byte> limit = Vector256.Create((byte)threshold);
+                for (; r + 32 <= end; r += 32)
+                {
+                    uint hits = Vector256.Equals(Vector256.Max(Vector256.Load(d + r), limit), limit).ExtractMostSignificantBits();
+                    while (hits != 0)
+                    {
+                        int i = r + BitOperations.TrailingZeroCount(hits);
+                        hits &= hits - 1;
+                        if (d[i] < threshold || tiedTaken-- > 0)
+                        {
+                            rows.Add(i);
+                        }
+                    }
+                }
+            }
+
+            for (; r < end; r++)
+            {
+                if (d[r] < threshold || (d[r] == threshold && tiedTaken-- > 0))
+                {
+                    rows.Add(r);
+                }
+            }
+        }
+
+        return [.. rows];
+    }
+
+    /// <summary>Hamming distances of the rows' whole codes to the query's, each code asked for ahead of its use.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe (ushort[] Distances, int[] Histogram) Measure(CodeColumns columns, ulong[] q, int[] rows, int buckets)
+    {
+        int count = rows.Length, words = columns.Words;
+        ushort[] full = new ushort[count];
+        int[] histogram = new int[buckets];
+        ulong* codes = columns.Codes;
+        fixed (ulong* qw = q)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (i + PrefetchAhead < count && Sse.IsSupported)
+                {
+                    Sse.Prefetch0(codes + ((long)rows[i + PrefetchAhead] * words));
+                }
+
+                ulong* c = codes + ((long)rows[i] * words);
+                int dist = 0;
+                int w = 0;
+                for (; w + 4 <= words; w += 4)
+                {
+                    dist += BitOperations.PopCount(c[w] ^ qw[w]) + BitOperations.PopCount(c[w + 1] ^ qw[w + 1])
+                        + BitOperations.PopCount(c[w + 2] ^ qw[w + 2]) + BitOperations.PopCount(c[w + 3] ^ qw[w + 3]);
+                }
+
+                for (; w < words; w++)
+                {
+                    dist += BitOperations.PopCount(c[w] ^ qw[w]);
+                }
+
+                full[i] = (ushort)dist;
+                histogram[dist]++;
+            }
+        }
+
+        return (full, histogram);
+    }
+
+    /// <summary>
+    /// The <paramref name="count"/> rows whose codes best agree with the query's values: for code bits b (1 where the
+    /// row lies above the centre) the estimate is Σ (q − centre)·(2b − 1), read a byte of the code at a time from a
+    /// table of the 256 sums each byte can select. Ties by row; the result is in row order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static unsafe int[] Estimate(CodeColumns columns, ReadOnlySpan<float> query, ReadOnlySpan<float> centre, int[] rows, int count)
+    {
+        count = Math.Min(count, rows.Length);
+        if (count == rows.Length)
+        {
+            return rows;
+        }
+
+        int bytes = columns.Words * 8;
+        float[] table = new float[bytes * 256];
+        for (int b = 0; b < bytes; b++)
+        {
+            // table[v] = table[v without its lowest bit] + the centred query at that bit's dimension.
+            Span<float> t = table.AsSpan(b * 256, 256);
+            for (int v = 1; v < 256; v++)
+            {
+                int dim = (b * 8) + BitOperations.TrailingZeroCount(v);
+                t[v] = t[v & (v - 1)] + (dim < query.Length ? query[dim] - centre[dim] : 0f);
+            }
+        }
+
+        // One sortable key per row: the estimate's order-preserving bits (inverted: best first), then the row.
+        ulong[] keys = new ulong[rows.Length];
+        ulong* codes = columns.Codes;
+        int words = columns.Words;
+        fixed (float* t = table)
+        {
+            for (int i = 0; i < rows.Length; i++)
+            {
+                if (i + PrefetchAhead < rows.Length && Sse.IsSupported)
+                {
+                    Sse.Prefetch0(codes + ((long)rows[i + PrefetchAhead] * words));
+                }
+
+                byte* c = (byte*)(codes + ((long)rows[i] * words));
+                float s0 = 0, s1 = 0;
+                int b = 0;
+                for (; b + 1 < bytes; b += 2)
+                {
+                    s0 += t[(b * 256) + c[b]];
+                    s1 += t[((b + 1) * 256) + c[b + 1]];
+                }
+
+                for (; b < bytes; b++)
+                {
+                    s0 += t[(b * 256) + c[b]];
+                }
+
+                keys[i] = ((ulong)~OrderedBits(s0 + s1) << 32) | (uint)rows[i];
+            }
+        }
+
+        Array.Sort(keys);
+        int[] best = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            best[i] = (int)(uint)keys[i];
+        }
+
+        Array.Sort(best); // row order reads the float16 rows in file order
+        return best;
+    }
+
+    /// <summary>A float's bits as an unsigned number in the float's order (negative numbers flipped whole, others their sign bit set).</summary>
+    private static uint OrderedBits(float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(float.IsNaN(value) ? float.NegativeInfinity : value);
+        return (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
     }
 
     /// <summary>Exact float16 scores of the given rows, best <paramref name="k"/>.</summary>
     private static (int Row, float Score)[] Rescore(VectorView view, int[] fileRows, ReadOnlySpan<float> query, int k, int[] rows)
     {
         float[] qf = query.ToArray();
-        return Merge(Partitioned(rows.Length, (start, end) =>
+        return Merge(Run(Parts(rows.Length, 512), (start, end) =>
         {
             var top = new TopK.Keeper(k);
             for (int i = start; i < end; i++)
@@ -134,7 +332,7 @@ internal static class VectorSearch
             }
 
             return top.Sorted();
-        }, minimumPerPart: 1_024), k);
+        }), k);
     }
 
     /// <summary>The rows of the <paramref name="count"/> smallest distances (ties by row), from the distances' histogram.</summary>
@@ -161,100 +359,27 @@ internal static class VectorSearch
         return rows;
     }
 
-    /// <summary>
-    /// <see cref="Select{T}"/> for byte distances, 32 at a time: the rows below the threshold are a few percent, so whole
-    /// vectors of rows that are all above it are skipped with one compare.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe int[] SelectBytes(byte[] distances, int n, int[] histogram, int count)
-    {
-        int threshold = 0, taken = 0;
-        while (threshold < histogram.Length - 1 && taken + histogram[threshold] < count)
-        {
-            taken += histogram[threshold++];
-        }
-
-        int[] rows = new int[count];
-        int found = 0, atThreshold = count - taken, r = 0;
-        fixed (byte* d = distances)
-        {
-            if (Vector256.IsHardwareAccelerated && threshold < 255)
-            {
-                // Unsigned bytes: d <= threshold exactly when max(d, threshold) == threshold.
-                Vector256<byte> limit = Vector256.Create((byte)threshold);
-                for (; r + 32 <= n && found < count; r += 32)
-                {
-                    Vector256<byte> v = Vector256.Load(d + r);
-                    uint hits = Vector256.Equals(Vector256.Max(v, limit), limit).ExtractMostSignificantBits();
-                    while (hits != 0 && found < count)
-                    {
-                        int i = r + BitOperations.TrailingZeroCount(hits);
-                        hits &= hits - 1;
-                        if (d[i] < threshold || atThreshold-- > 0)
-                        {
-                            rows[found++] = i;
-                        }
-                    }
-                }
-            }
-
-            for (; r < n && found < count; r++)
-            {
-                int v = d[r];
-                if (v < threshold || (v == threshold && atThreshold-- > 0))
-                {
-                    rows[found++] = r;
-                }
-            }
-        }
-
-        return rows;
-    }
-
     // The scans run once in a fresh process: compiled optimised at once rather than through the unoptimised first tier.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe int[] ScanPrefix(VectorView view, int[] fileRows, ulong[] q, int prefixWords, bool[]? mask, byte[] distances, ulong[]? column, int start, int end)
+    private static unsafe int[] ScanPrefix(CodeColumns columns, ulong[] q, bool[]? mask, byte[] distances, int start, int end)
     {
         // Four interleaved histograms: consecutive rows with the same distance do not wait on each other's increment.
+        int prefixWords = columns.PrefixWords, stride = columns.PrefixStride;
         int buckets = (prefixWords * 64) + 2, excluded = buckets - 1;
         int[] histograms = new int[4 * buckets];
-        int words = q.Length;
-        ulong* codes = view.CodesPointer;
         ulong q0 = q[0], q1 = prefixWords > 1 ? q[1] : 0;
+        ulong* prefix = columns.Prefix;
         fixed (int* h = histograms)
         fixed (byte* dist = distances)
-        fixed (int* rowsOf = fileRows)
-        fixed (ulong* prefix = column)
         {
-            if (prefix is not null)
+            for (int r = start; r < end; r++)
             {
-                // The contiguous column, in the snapshot's order: 16 bytes a row, read straight through.
-                for (int r = start; r < end; r++)
-                {
-                    ulong* c = prefix + ((long)r * 2);
-                    int d = mask is not null && !mask[r] ? excluded : BitOperations.PopCount(c[0] ^ q0) + BitOperations.PopCount(c[1] ^ q1);
-                    dist[r] = (byte)d;
-                    h[((r & 3) * buckets) + d]++;
-                }
-            }
-            else
-            {
-                for (int r = start; r < end; r++)
-                {
-                    ulong* c = codes + ((long)rowsOf[r] * words);
-                    int d;
-                    if (mask is not null && !mask[r])
-                    {
-                        d = excluded;
-                    }
-                    else
-                    {
-                        d = BitOperations.PopCount(c[0] ^ q0) + (prefixWords > 1 ? BitOperations.PopCount(c[1] ^ q1) : 0);
-                    }
-
-                    dist[r] = (byte)d;
-                    h[((r & 3) * buckets) + d]++;
-                }
+                // The contiguous column, in the snapshot's order: read straight through.
+                ulong* c = prefix + ((long)r * stride);
+                int d = mask is not null && !mask[r] ? excluded
+                    : BitOperations.PopCount(c[0] ^ q0) + (prefixWords > 1 ? BitOperations.PopCount(c[1] ^ q1) : 0);
+                dist[r] = (byte)d;
+                h[((r & 3) * buckets) + d]++;
             }
         }
 
@@ -270,16 +395,24 @@ internal static class VectorSearch
         return histogram;
     }
 
-    private static T[] Partitioned<T>(int n, Func<int, int, T> work, int minimumPerPart = RowsPerPart)
+    private static (int Start, int End)[] Parts(int n, int minimumPerPart)
     {
         int parts = Math.Clamp(n / minimumPerPart, 1, Environment.ProcessorCount);
+        return [.. Enumerable.Range(0, parts).Select(p => ((int)((long)n * p / parts), (int)((long)n * (p + 1) / parts)))];
+    }
+
+    /// <summary>Runs one piece of work per part, the parts on separate cores.</summary>
+    private static T[] Run<T>((int Start, int End)[] parts, Func<int, int, T> work) => Run(parts.Length, p => work(parts[p].Start, parts[p].End));
+
+    private static T[] Run<T>(int parts, Func<int, T> work)
+    {
         if (parts == 1)
         {
-            return [work(0, n)];
+            return [work(0)];
         }
 
         var results = new T[parts];
-        Parallel.For(0, parts, p => results[p] = work((int)((long)n * p / parts), (int)((long)n * (p + 1) / parts)));
+        Parallel.For(0, parts, p => results[p] = work(p));
         return results;
     }
 

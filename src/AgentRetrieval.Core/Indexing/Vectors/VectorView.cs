@@ -16,9 +16,9 @@ internal sealed unsafe partial class VectorView : IDisposable
     private int _users;
     private bool _retired;
 
-    // The first 128 bits of every code, contiguous (16 bytes a row instead of one 64-byte line for a 512-bit code): the
-    // shortlist's first stage reads a quarter of the memory.
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<int[], ulong[]> _prefixColumns = [];
+    // The snapshot's codes in its row order, in huge pages (see CodeColumns); built on first use.
+    private readonly Lock _columnsLock = new();
+    private CodeColumns? _columns;
 
     private VectorView(Mapping? vectors, Mapping? codes, long rows, long codeRows, int dimensions, int codeWords)
     {
@@ -75,44 +75,30 @@ internal sealed unsafe partial class VectorView : IDisposable
     internal ulong* CodesPointer => (ulong*)_codes!.Pointer;
 
     /// <summary>
-    /// The first two words of the code of each row of a snapshot, contiguous and in the snapshot's order (built on first
-    /// use for that snapshot: one gather over the codes, split across the cores; 16 bytes a row). Kept as long as the
-    /// snapshot's row map lives. Thread-safe: concurrent first users may both build it; one copy is kept.
+    /// The codes of the snapshot's rows, contiguous and in the snapshot's order (built on first use: one gather over
+    /// the codes, split across the cores), kept until the view closes. Thread-safe.
     /// </summary>
-    /// <param name="fileRows">The snapshot's rows: where each lives in the files.</param>
-    internal ulong[] PrefixColumn(int[] fileRows)
+    /// <param name="fileRows">The snapshot's rows: where each lives in the files (one snapshot per view).</param>
+    /// <exception cref="InvalidOperationException">Asked for another snapshot's rows than the first call's.</exception>
+    internal CodeColumns Columns(int[] fileRows)
     {
-        if (_prefixColumns.TryGetValue(fileRows, out ulong[]? built))
+        CodeColumns? built = Volatile.Read(ref _columns);
+        if (built is null)
         {
-            return built;
-        }
-
-        int n = fileRows.Length, words = CodeWords;
-        ulong[] column = new ulong[checked(n * 2)];
-        ulong* codes = CodesPointer;
-        int parts = Math.Clamp(n / 65_536, 1, Environment.ProcessorCount);
-        Parallel.For(0, parts, p =>
-        {
-            int start = (int)((long)n * p / parts), end = (int)((long)n * (p + 1) / parts);
-            for (int r = start; r < end; r++)
+            lock (_columnsLock)
             {
-                ulong* c = codes + ((long)fileRows[r] * words);
-                column[r * 2] = c[0];
-                column[(r * 2) + 1] = c[1];
+                built = _columns;
+                if (built is null)
+                {
+                    built = CodeColumns.Build(CodesPointer, fileRows, CodeWords);
+                    Volatile.Write(ref _columns, built);
+                }
             }
-        });
-        return _prefixColumns.GetValue(fileRows, _ => column);
-    }
-
-    /// <summary>The code of one row.</summary>
-    /// <summary>Asks for a code's cache line ahead of its use.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    internal void PrefetchCode(long row)
-    {
-        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
-        {
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(_codes!.Pointer + (row * CodeWords * 8L));
         }
+
+        return ReferenceEquals(built.For, fileRows)
+            ? built
+            : throw new InvalidOperationException("A vector view serves the rows of one snapshot.");
     }
 
     /// <summary>Asks for a float16 row's cache lines ahead of its use.</summary>
@@ -127,26 +113,6 @@ internal sealed unsafe partial class VectorView : IDisposable
                 System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + offset);
             }
         }
-    }
-
-    public ReadOnlySpan<ulong> Code(long row)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((ulong)row, (ulong)CodeRows, nameof(row));
-        return new ReadOnlySpan<ulong>(_codes!.Pointer + (row * CodeWords * 8L), CodeWords);
-    }
-
-    /// <summary>Hamming distance between the code of a row and a query code.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public int Distance(long row, ReadOnlySpan<ulong> query)
-    {
-        ulong* c = (ulong*)(_codes!.Pointer + (row * CodeWords * 8L));
-        int d = 0;
-        for (int w = 0; w < query.Length; w++)
-        {
-            d += BitOperations.PopCount(c[w] ^ query[w]);
-        }
-
-        return d;
     }
 
     /// <summary>Holds the map open for one search; returns false once it is retired and closed.</summary>
@@ -190,6 +156,11 @@ internal sealed unsafe partial class VectorView : IDisposable
         {
             _vectors?.Dispose();
             _codes?.Dispose();
+            lock (_columnsLock)
+            {
+                _columns?.Dispose();
+                _columns = null;
+            }
         }
     }
 

@@ -216,23 +216,6 @@ public sealed class VectorFilesTests
         Assert.All(before, ids => Assert.DoesNotContain(ids, id => index.ListImages().All(x => x.Id != id)));
     }
 
-    [Theory]
-    [InlineData(1_000, 37, 1)]
-    [InlineData(70_001, 3_000, 2)]
-    [InlineData(5_000, 5_000, 3)]
-    public void SelectBytes_SameRowsAsTheScalarSelection(int n, int count, int seed)
-    {
-        var random = new Random(seed);
-        byte[] distances = [.. Enumerable.Range(0, n).Select(_ => (byte)random.Next(0, 130))];
-        int[] histogram = new int[130];
-        foreach (byte d in distances)
-        {
-            histogram[d]++;
-        }
-
-        Assert.Equal(VectorSearch.Select(distances, histogram, count), VectorSearch.SelectBytes(distances, n, histogram, count));
-    }
-
     [Fact]
     public void RemoveFiles_ManyRowsDead_CompactedToNextGenerationSameResults()
     {
