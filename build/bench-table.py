@@ -31,6 +31,21 @@ def main(path):
             print(f"| {r['vectors']:,} × {r['dimensions']} | {r['mode']} | {f(r['p50_ms'])} | {f(r['p95_ms'])} | {f(r['recall_at_128'], 4)} | "
                   f"{r['filtered_matches']:,} ({r['filtered_mode']}) | {f(r['filtered_p50_ms'])} | {f(r['filtered_recall_at_128'], 4)} | {f(r['post_filter_recall_at_128'], 4)} |")
         print()
+        if any("start_page_ms" in r for r in d["large_index"]):
+            print("| start page (`GET /api/library`) | first on a fresh index, ms | every later visit, ms |")
+            print("|---|---|---|")
+            for r in d["large_index"]:
+                print(f"| {r['vectors']:,} × {r['dimensions']} | {f(r.get('start_page_first_ms'), 0)} | {f(r.get('start_page_ms'), 1)} |")
+            print()
+        staged = [r for r in d["large_index"] if r.get("stages")]
+        if staged:
+            print("| shortlist stages (medians) | prefix scan ms | pick + whole codes ms | estimate ms | exact re-score ms | whole codes read | estimated | re-scored |")
+            print("|---|---|---|---|---|---|---|---|")
+            for r in staged:
+                st = r["stages"]
+                print(f"| {r['vectors']:,} × {r['dimensions']} | {f(st['prefix_ms'])} | {f(st['codes_ms'])} | {f(st['estimate_ms'])} | {f(st['rescore_ms'])} | "
+                      f"{st['whole_codes_read']:,} | {st['estimated']:,} | {st['rescored']:,} |")
+            print()
     if d.get("cold_start"):
         print("| cold `search` | wall s (median) | runs | peak MB | process start | settings | model load | index open | gazetteer | plan | encode | search |")
         print("|---|---|---|---|---|---|---|---|---|---|---|---|")

@@ -236,6 +236,8 @@ internal static class BenchCommand
                     filtered_recall_at_128 = Math.Round(r.FilteredRecallAt128, 4),
                     post_filter_recall_at_128 = Math.Round(r.PostFilterRecallAt128, 4),
                     filter_only_listing_p50_ms = Math.Round(r.ListingP50Ms, 3),
+                    start_page_first_ms = Math.Round(r.StartPageFirstMs, 1),
+                    start_page_ms = Math.Round(r.StartPageMs, 1),
                     stages = r.SearchStages is not { } st ? null : new
                     {
                         prefix_ms = Math.Round(st.PrefixMs, 3),

@@ -358,26 +358,38 @@ public sealed partial class EmbeddedImageIndex
             }
         }
 
+        int matches = rows.Count;
         long[] taken = s.Facts.Taken.Length == s.Ids.Length ? s.Facts.Taken : new long[s.Ids.Length];
-        rows.Sort((a, b) =>
+        // Undated last; ties by id, which is row order.
+        long Key(int row) => taken[row] == 0 ? long.MaxValue : newestFirst ? ~taken[row] : taken[row];
+        int wanted = offset + count + 16; // a few spare for damaged rows
+        if ((long)wanted * 8 < matches)
         {
-            long ta = taken[a], tb = taken[b];
-            if ((ta == 0) != (tb == 0))
+            // A page near the start of many matches (the start page's newest photos at a million): keep the first
+            // ones with a bounded heap instead of sorting every match; sorted in full only if damaged rows used up
+            // the spares.
+            (List<ImageHit> first, int damagedAmongFirst) = Page(s, First(rows, wanted, Key), offset, count);
+            if (first.Count == count)
             {
-                return ta == 0 ? 1 : -1;
+                return (first, matches - damagedAmongFirst);
             }
+        }
 
-            int c = newestFirst ? tb.CompareTo(ta) : ta.CompareTo(tb);
-            return c != 0 ? c : s.Ids[a].CompareTo(s.Ids[b]);
-        });
-        // A row whose stored vector is damaged is never served, here as in a search (its file is embedded again).
+        rows.Sort((a, b) => Key(a) != Key(b) ? Key(a).CompareTo(Key(b)) : a.CompareTo(b));
+        (List<ImageHit> page, int damaged) = Page(s, rows, offset, count);
+        return (page, matches - damaged);
+    }
+
+    /// <summary>The page of ordered rows from <paramref name="offset"/>, skipping damaged rows (never served, here as in a search; their files are embedded again).</summary>
+    private static (List<ImageHit> Page, int Damaged) Page(Snapshot s, List<int> ordered, int offset, int count)
+    {
         int damaged = 0;
         var page = new List<ImageHit>(count);
         if (s.Enter())
         {
             try
             {
-                foreach (int r in rows.Skip(offset))
+                foreach (int r in ordered.Skip(offset))
                 {
                     if (page.Count == count)
                     {
@@ -399,7 +411,35 @@ public sealed partial class EmbeddedImageIndex
             }
         }
 
-        return (page, rows.Count - damaged);
+        return (page, damaged);
+    }
+
+    /// <summary>The <paramref name="wanted"/> rows of smallest key (ties by row), in that order.</summary>
+    private static List<int> First(List<int> rows, int wanted, Func<int, long> key)
+    {
+        var largestFirst = Comparer<(long Key, int Row)>.Create((a, b) => b.CompareTo(a));
+        var heap = new PriorityQueue<int, (long Key, int Row)>(wanted + 1, largestFirst);
+        foreach (int row in rows)
+        {
+            (long Key, int Row) item = (key(row), row);
+            if (heap.Count < wanted)
+            {
+                heap.Enqueue(row, item);
+            }
+            else if (heap.TryPeek(out _, out (long Key, int Row) worst) && item.CompareTo(worst) < 0)
+            {
+                heap.EnqueueDequeue(row, item);
+            }
+        }
+
+        var first = new List<int>(heap.Count);
+        while (heap.TryDequeue(out int row, out _))
+        {
+            first.Add(row);
+        }
+
+        first.Reverse();
+        return first;
     }
 
     /// <summary>The date an image was taken (wall-clock): from the in-memory facts once loaded, else from its catalogue row.</summary>

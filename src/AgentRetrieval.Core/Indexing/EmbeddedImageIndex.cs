@@ -697,6 +697,48 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         return [.. s.Ids.Select((id, i) => (id, paths[i]))];
     }
 
+    /// <summary>
+    /// How many photos each folder holds (the folder of each photo's first path), most photos first, ties by name.
+    /// The whole library's counts are made once per snapshot; counts within a set are counted from the snapshot's
+    /// paths without copying them.
+    /// </summary>
+    /// <param name="among">The photos to count (a set from <see cref="Match"/> is read through its row mask), or null for all.</param>
+    /// <param name="top">How many folders at most.</param>
+    /// <returns>(folder, photos) pairs.</returns>
+    /// <remarks>Thread-safe.</remarks>
+    public IReadOnlyList<(string Folder, int Photos)> Folders(IReadOnlySet<long>? among, int top)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(top);
+        Snapshot s = GetSnapshot();
+        if (among is null)
+        {
+            return [.. s.FolderCounts.Take(top)];
+        }
+
+        bool[]? mask = among is RowSet rs && ReferenceEquals(rs.For, s) ? rs.Mask : null;
+        return [.. CountFolders(s.Paths, row => mask is not null ? mask[row] : among.Contains(s.Ids[row])).Take(top)];
+    }
+
+    /// <summary>Photos per folder of the given rows' paths, most first, ties by name.</summary>
+    private static (string Folder, int Photos)[] CountFolders(string[] paths, Func<int, bool>? include)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> bySpan = counts.GetAlternateLookup<ReadOnlySpan<char>>();
+        for (int row = 0; row < paths.Length; row++)
+        {
+            if (paths[row].Length == 0 || (include is not null && !include(row)))
+            {
+                continue;
+            }
+
+            // The folder as a slice of the path: no string is made for a folder already counted.
+            ReadOnlySpan<char> folder = Path.GetDirectoryName(paths[row].AsSpan());
+            bySpan[folder] = bySpan.TryGetValue(folder, out int n) ? n + 1 : 1;
+        }
+
+        return [.. counts.Select(kv => (kv.Key, kv.Value)).OrderByDescending(x => x.Value).ThenBy(x => x.Key, StringComparer.Ordinal)];
+    }
+
     /// <summary>The catalogue id of the content of an indexed file, or null.</summary>
     /// <param name="path">The file's absolute path.</param>
     public long? GetIdByPath(string path)
@@ -1117,6 +1159,11 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         public Dictionary<int, string[]> Copies => _paths.Value.Copies;
 
         public PhotoFacts Facts => _facts.Value;
+
+        /// <summary>Photos per folder over the whole snapshot, most first (made on first use).</summary>
+        public (string Folder, int Photos)[] FolderCounts => LazyInitializer.EnsureInitialized(ref _folderCounts, () => CountFolders(Paths, null));
+
+        private (string Folder, int Photos)[]? _folderCounts;
 
         public bool FactsLoaded => _facts.IsValueCreated;
 

@@ -46,13 +46,8 @@ public sealed record LibraryOverview(int Photos, DateTime? From, DateTime? To, I
             from = oldest.Count > 0 ? index.TakenAt(oldest[0].Id) : null;
         }
 
-        IReadOnlyList<(long Id, string Path)> all = index.ListImages();
         IReadOnlySet<long>? inScope = filter.IsEmpty ? null : index.Match(filter);
-        var folders = all.Where(x => inScope is null || inScope.Contains(x.Id))
-            .GroupBy(x => Path.GetDirectoryName(x.Path) ?? "", StringComparer.Ordinal)
-            .Select(g => (Folder: g.Key, Photos: g.Count()))
-            .OrderByDescending(x => x.Photos).ThenBy(x => x.Folder, StringComparer.Ordinal)
-            .Take(8).ToList();
+        IReadOnlyList<(string Folder, int Photos)> folders = inScope is null || inScope.Count > 0 ? index.Folders(inScope, 8) : [];
         string[] places = [.. index.Places().Select(p => p.City is { Length: > 0 } city ? city : p.Country).Where(x => x.Length > 0).Distinct(StringComparer.Ordinal).Take(8)];
         string[] cameras = [.. index.Cameras().Select(c => c.DisplayName).Where(x => x != "unknown camera").Distinct(StringComparer.Ordinal).Take(8)];
 

@@ -65,10 +65,15 @@ internal static class VectorSearch
     /// <param name="shortlist">Rows the asymmetric estimate ranks; half of them (at least <paramref name="k"/>) are scored exactly.</param>
     /// <param name="mask">The rows a filter allows, or null.</param>
     /// <param name="stages">Receives how long each stage took.</param>
-    public static (int Row, float Score)[] Shortlisted(VectorView view, int[] fileRows, ReadOnlySpan<float> query, ReadOnlySpan<float> centre, int k, int shortlist, bool[]? mask, out ShortlistStages stages)
+    public static unsafe (int Row, float Score)[] Shortlisted(VectorView view, int[] fileRows, ReadOnlySpan<float> query, ReadOnlySpan<float> centre, int k, int shortlist, bool[]? mask, out ShortlistStages stages) =>
+        view.BuiltColumns(fileRows) is { } columns
+            ? Shortlisted(new ColumnCodeRows(columns), view, fileRows, query, centre, k, shortlist, mask, out stages)
+            : Shortlisted(new FileCodeRows(view.CodesPointer, fileRows, view.CodeWords), view, fileRows, query, centre, k, shortlist, mask, out stages);
+
+    private static (int Row, float Score)[] Shortlisted<TCodes>(TCodes columns, VectorView view, int[] fileRows, ReadOnlySpan<float> query, ReadOnlySpan<float> centre, int k, int shortlist, bool[]? mask, out ShortlistStages stages)
+        where TCodes : struct, ICodeRows
     {
         long start = Stopwatch.GetTimestamp();
-        CodeColumns columns = view.Columns(fileRows);
         ulong[] q = new ulong[view.CodeWords];
         VectorFiles.Encode(query, centre, q);
         int n = fileRows.Length;
@@ -201,22 +206,22 @@ internal static class VectorSearch
 
     /// <summary>Hamming distances of the rows' whole codes to the query's, each code asked for ahead of its use.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe (ushort[] Distances, int[] Histogram) Measure(CodeColumns columns, ulong[] q, int[] rows, int buckets)
+    private static unsafe (ushort[] Distances, int[] Histogram) Measure<TCodes>(TCodes columns, ulong[] q, int[] rows, int buckets)
+        where TCodes : struct, ICodeRows
     {
         int count = rows.Length, words = columns.Words;
         ushort[] full = new ushort[count];
         int[] histogram = new int[buckets];
-        ulong* codes = columns.Codes;
         fixed (ulong* qw = q)
         {
             for (int i = 0; i < count; i++)
             {
                 if (i + PrefetchAhead < count && Sse.IsSupported)
                 {
-                    Sse.Prefetch0(codes + ((long)rows[i + PrefetchAhead] * words));
+                    Sse.Prefetch0(columns.Code(rows[i + PrefetchAhead]));
                 }
 
-                ulong* c = codes + ((long)rows[i] * words);
+                ulong* c = columns.Code(rows[i]);
                 int dist = 0;
                 int w = 0;
                 for (; w + 4 <= words; w += 4)
@@ -244,7 +249,8 @@ internal static class VectorSearch
     /// table of the 256 sums each byte can select. Ties by row; the result is in row order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe int[] Estimate(CodeColumns columns, ReadOnlySpan<float> query, ReadOnlySpan<float> centre, int[] rows, int count)
+    internal static unsafe int[] Estimate<TCodes>(TCodes columns, ReadOnlySpan<float> query, ReadOnlySpan<float> centre, int[] rows, int count)
+        where TCodes : struct, ICodeRows
     {
         count = Math.Min(count, rows.Length);
         if (count == rows.Length)
@@ -267,18 +273,16 @@ internal static class VectorSearch
 
         // One sortable key per row: the estimate's order-preserving bits (inverted: best first), then the row.
         ulong[] keys = new ulong[rows.Length];
-        ulong* codes = columns.Codes;
-        int words = columns.Words;
         fixed (float* t = table)
         {
             for (int i = 0; i < rows.Length; i++)
             {
                 if (i + PrefetchAhead < rows.Length && Sse.IsSupported)
                 {
-                    Sse.Prefetch0(codes + ((long)rows[i + PrefetchAhead] * words));
+                    Sse.Prefetch0(columns.Code(rows[i + PrefetchAhead]));
                 }
 
-                byte* c = (byte*)(codes + ((long)rows[i] * words));
+                byte* c = (byte*)columns.Code(rows[i]);
                 float s0 = 0, s1 = 0;
                 int b = 0;
                 for (; b + 1 < bytes; b += 2)
@@ -361,21 +365,21 @@ internal static class VectorSearch
 
     // The scans run once in a fresh process: compiled optimised at once rather than through the unoptimised first tier.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe int[] ScanPrefix(CodeColumns columns, ulong[] q, bool[]? mask, byte[] distances, int start, int end)
+    private static unsafe int[] ScanPrefix<TCodes>(TCodes columns, ulong[] q, bool[]? mask, byte[] distances, int start, int end)
+        where TCodes : struct, ICodeRows
     {
         // Four interleaved histograms: consecutive rows with the same distance do not wait on each other's increment.
-        int prefixWords = columns.PrefixWords, stride = columns.PrefixStride;
+        int prefixWords = columns.PrefixWords;
         int buckets = (prefixWords * 64) + 2, excluded = buckets - 1;
         int[] histograms = new int[4 * buckets];
         ulong q0 = q[0], q1 = prefixWords > 1 ? q[1] : 0;
-        ulong* prefix = columns.Prefix;
         fixed (int* h = histograms)
         fixed (byte* dist = distances)
         {
             for (int r = start; r < end; r++)
             {
-                // The contiguous column, in the snapshot's order: read straight through.
-                ulong* c = prefix + ((long)r * stride);
+                // From the columns: the contiguous prefix column, read straight through.
+                ulong* c = columns.Prefix(r);
                 int d = mask is not null && !mask[r] ? excluded
                     : BitOperations.PopCount(c[0] ^ q0) + (prefixWords > 1 ? BitOperations.PopCount(c[1] ^ q1) : 0);
                 dist[r] = (byte)d;

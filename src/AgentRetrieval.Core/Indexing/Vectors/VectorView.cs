@@ -75,8 +75,8 @@ internal sealed unsafe partial class VectorView : IDisposable
     internal ulong* CodesPointer => (ulong*)_codes!.Pointer;
 
     /// <summary>
-    /// The codes of the snapshot's rows, contiguous and in the snapshot's order (built on first use: one gather over
-    /// the codes, split across the cores), kept until the view closes. Thread-safe.
+    /// The codes of the snapshot's rows, contiguous and in the snapshot's order (built on first call: one gather over
+    /// the codes, split across the cores), kept until the view closes; searches use them once built. Thread-safe.
     /// </summary>
     /// <param name="fileRows">The snapshot's rows: where each lives in the files (one snapshot per view).</param>
     /// <exception cref="InvalidOperationException">Asked for another snapshot's rows than the first call's.</exception>
@@ -100,6 +100,9 @@ internal sealed unsafe partial class VectorView : IDisposable
             ? built
             : throw new InvalidOperationException("A vector view serves the rows of one snapshot.");
     }
+
+    /// <summary>The columns, when <see cref="Columns"/> has built them for these rows; otherwise null.</summary>
+    internal CodeColumns? BuiltColumns(int[] fileRows) => Volatile.Read(ref _columns) is { } c && ReferenceEquals(c.For, fileRows) ? c : null;
 
     /// <summary>Asks for a float16 row's cache lines ahead of its use.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]

@@ -71,7 +71,7 @@ public sealed class VectorSearchTests
                 .OrderByDescending(x => Math.Round(x.Score, 4)).ThenBy(x => x.Row)
                 .Take(count).Select(x => x.Row).Order()];
 
-            int[] estimated = VectorSearch.Estimate(columns, query, centre, candidates, count);
+            int[] estimated = VectorSearch.Estimate(new ColumnCodeRows(columns), query, centre, candidates, count);
 
             // Float sums in another order may swap two rows whose scores agree to 4 decimals; nothing else may differ.
             Assert.True(expected.Intersect(estimated).Count() >= count - 2, $"{expected.Except(estimated).Count()} rows differ");
