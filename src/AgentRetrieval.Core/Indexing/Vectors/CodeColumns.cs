@@ -10,7 +10,7 @@ namespace AgentRetrieval.Indexing.Vectors;
 /// each (a nested one in a virtual machine), which measured as much as the read itself.
 /// </summary>
 /// <remarks>Built once per snapshot; read-only afterwards and safe for concurrent readers; freed by its owner.</remarks>
-internal sealed unsafe partial class CodeColumns : IDisposable
+internal sealed unsafe class CodeColumns : IDisposable
 {
     private const long HugePage = 2L << 20;
 
@@ -47,9 +47,6 @@ internal sealed unsafe partial class CodeColumns : IDisposable
 
     /// <summary>Row r's prefix starts at <c>Prefix + r × PrefixStride</c>.</summary>
     public ulong* Prefix => _prefix;
-
-    /// <summary>Native bytes held.</summary>
-    public long Bytes => _bytes;
 
     /// <summary>Row r's whole code.</summary>
     public ReadOnlySpan<ulong> CodeOf(int row) => new(_codes + ((long)Checked(row) * Words), Words);
@@ -155,17 +152,9 @@ internal sealed unsafe partial class CodeColumns : IDisposable
         void* p = NativeMemory.AlignedAlloc((nuint)size, (nuint)HugePage);
         if (OperatingSystem.IsLinux())
         {
-            _ = Native.madvise((nint)p, (nint)size, Native.MadvHugePage);
+            _ = MemoryAdvice.madvise((nint)p, (nint)size, MemoryAdvice.HugePage);
         }
 
         return p;
-    }
-
-    private static partial class Native
-    {
-        public const int MadvHugePage = 14;
-
-        [LibraryImport("libc", SetLastError = true)]
-        public static partial int madvise(nint address, nint length, int advice);
     }
 }

@@ -9,7 +9,7 @@ namespace AgentRetrieval.Indexing.Vectors;
 /// Searches read straight from the map; the operating system keeps the pages it needs.
 /// </summary>
 /// <remarks>Thread-safe for concurrent reads. Disposing it while a search runs is the owner's mistake to avoid.</remarks>
-internal sealed unsafe partial class VectorView : IDisposable
+internal sealed unsafe class VectorView : IDisposable
 {
     private readonly Mapping? _vectors;
     private readonly Mapping? _codes;
@@ -167,7 +167,6 @@ internal sealed unsafe partial class VectorView : IDisposable
         }
     }
 
-    /// <summary>One mapped file region.</summary>
     /// <summary>
     /// Maps every page of the vector and code files into this process, so that searches of a long-running host do not
     /// take a page fault per random row (at a million photos the exact re-score of 2,048 rows otherwise faults on most of
@@ -175,14 +174,7 @@ internal sealed unsafe partial class VectorView : IDisposable
     /// </summary>
     public bool Populate() => (_vectors?.Populate() ?? true) & (_codes?.Populate() ?? true);
 
-    private static partial class Native
-    {
-        public const int MadvPopulateRead = 22;
-
-        [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = true)]
-        public static partial int madvise(nint address, nint length, int advice);
-    }
-
+    /// <summary>One mapped file region.</summary>
     private sealed class Mapping : IDisposable
     {
         private readonly MemoryMappedFile _file;
@@ -227,7 +219,7 @@ internal sealed unsafe partial class VectorView : IDisposable
 
             nint start = (nint)Pointer & ~(nint)4095;
             nint length = (nint)(Pointer + Length) - start;
-            return Native.madvise(start, length, Native.MadvPopulateRead) == 0;
+            return MemoryAdvice.madvise(start, length, MemoryAdvice.PopulateRead) == 0;
         }
 
         public void Dispose()
