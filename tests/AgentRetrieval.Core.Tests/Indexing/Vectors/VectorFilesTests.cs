@@ -202,15 +202,24 @@ public sealed class VectorFilesTests
         var random = new Random(10);
         float[][] queries = [.. Enumerable.Range(0, 20).Select(_ => Noisy(vectors[random.Next(vectors.Length)], 0.3f, random))];
 
+        index.ShortlistThreshold = int.MaxValue;
+        List<(long, float)>[] exactBefore = [.. queries.Select(q => index.Search(q, model, 10).Select(h => (h.Id, h.Score)).ToList())];
+        long someId = index.ListImages()[123].Id;
+        float[] vectorBefore = index.GetVector(someId)!;
         index.ShortlistThreshold = 1_000;
         List<long>[] before = [.. queries.Select(q => index.Search(q, model, 10).Select(h => h.Id).ToList())];
         Assert.Equal("shortlist", index.LastSearchMode);
+
+        // Warm-up builds the code columns and copies the rows into huge pages: the same results, the same scores.
         Assert.Equal(OperatingSystem.IsLinux(), index.WarmUp());
         List<long>[] after = [.. queries.Select(q => index.Search(q, model, 10).Select(h => h.Id).ToList())];
         index.ShortlistThreshold = int.MaxValue;
-        List<long>[] exact = [.. queries.Select(q => index.Search(q, model, 10).Select(h => h.Id).ToList())];
+        List<(long, float)>[] exactAfter = [.. queries.Select(q => index.Search(q, model, 10).Select(h => (h.Id, h.Score)).ToList())];
+        List<long>[] exact = [.. exactAfter.Select(e => e.Select(x => x.Item1).ToList())];
 
         Assert.Equal(before, after);
+        Assert.Equal(exactBefore, exactAfter);
+        Assert.Equal(vectorBefore, index.GetVector(someId)!);
         int found = exact.Zip(before, (e, b) => e.Count(b.Contains)).Sum();
         Assert.InRange(found / (double)exact.Sum(e => e.Count), 0.95, 1.0);
         Assert.All(before, ids => Assert.DoesNotContain(ids, id => index.ListImages().All(x => x.Id != id)));

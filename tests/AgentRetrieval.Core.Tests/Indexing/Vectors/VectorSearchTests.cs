@@ -28,9 +28,13 @@ public sealed class VectorSearchTests
         }
 
         (int threshold, int[] tied) = VectorSearch.Threshold(total, histograms, count);
-        int[] picked = [.. Enumerable.Range(0, parts).SelectMany(p => VectorSearch.PickRows(distances, starts[p], starts[p + 1], threshold, tied[p]))];
+        int[] picked = [.. Enumerable.Range(0, parts).SelectMany(p => VectorSearch.PickRows(distances, starts[p], starts[p + 1], threshold, tied[p], histograms[p].Take(threshold).Sum() + tied[p]))];
 
         Assert.Equal(VectorSearch.Select(distances, total, count), picked);
+
+        // The same selection over the parts' rows in place, as the shortlist's second stage makes it.
+        (int[] Rows, byte[] Distances)[] inParts = [.. Enumerable.Range(0, parts).Select(p => (Enumerable.Range(starts[p], starts[p + 1] - starts[p]).ToArray(), distances[starts[p]..starts[p + 1]]))];
+        Assert.Equal(VectorSearch.Select(distances, total, count), VectorSearch.Select(inParts, total, count));
     }
 
     [Theory]
