@@ -18,14 +18,20 @@ internal static class VectorSearch
 {
     private const int RowsPerPart = 16_384;
 
+    /// <summary>Rows the prefix stage counts for its threshold, at least (every <c>n / SampledRows</c>-th row, up to every <see cref="MaxStride"/>-th).</summary>
+    private const int SampledRows = 65_536;
+
+    /// <summary>Counts at least every 16th row's prefix distance.</summary>
+    private const int MaxStride = 16;
+
     /// <summary>How many rows per shortlisted row the prefix stage passes to the whole-code stage.</summary>
     private const int WideFactor = 16;
 
     /// <summary>How many random rows ahead a scan asks the memory for (their cache misses overlap instead of queueing).</summary>
-    private const int PrefetchAhead = 12;
+    private const int PrefetchAhead = 24;
 
     /// <summary>How many rows ahead the exact re-score asks for a float16 row (1 KB at 512 dimensions: 16 cache lines).</summary>
-    private const int RowPrefetchAhead = 4;
+    private const int RowPrefetchAhead = 8;
 
     /// <summary>Exact cosine of every (allowed) row.</summary>
     public static unsafe (int Row, float Score)[] Exact(VectorView view, int[] fileRows, ReadOnlySpan<float> query, int k, bool[]? mask) =>
@@ -60,7 +66,8 @@ internal static class VectorSearch
 
     /// <summary>
     /// Four stages, each on fewer rows with more information: the first 128 bits of every (allowed) code, where memory
-    /// and popcounts are cheapest; the whole code of the <c>16 × shortlist</c> nearest; the query's own values against
+    /// and popcounts are cheapest; the whole code of about the <c>16 × shortlist</c> nearest (a threshold judged from every
+    /// 16th row's prefix at a million rows, exact below 65,536); the query's own values against
     /// the codes of the <paramref name="shortlist"/> nearest of those (an asymmetric estimate: the sum of the centred
     /// query over the dimensions a code says lie above the centre, far closer to the cosine than a Hamming distance);
     /// exact float16 scores of the best half of those.
@@ -86,31 +93,28 @@ internal static class VectorSearch
         VectorFiles.Encode(query, centre, q);
         int n = fileRows.Length;
 
-        // Stage 1: prefix distances of every row, with a histogram per part to find the threshold without sorting.
-        byte[] distances = System.Buffers.ArrayPool<byte>.Shared.Rent(n);
-        (int Start, int End)[] parts = Parts(n, RowsPerPart);
-        int[][] histograms = Run(parts, (from, to) => ScanPrefix(columns, q, mask, distances, from, to));
-        int buckets = histograms[0].Length;
-        int[] total = new int[buckets];
-        foreach (int[] h in histograms)
-        {
-            for (int i = 0; i < buckets; i++)
-            {
-                total[i] += h[i];
-            }
-        }
-
-        int candidates = n - total[^1]; // the last bucket counts rows the mask excludes
+        // Stage 1: prefix distances of every row, and a histogram per part of every stride-th row's to find the threshold
+        // without sorting (counting every row cost as much as computing the distances; a sample of 1 in 16 judges a
+        // threshold near 35,000 rows to within a few hundred).
+        int candidates = mask is null ? n : mask.AsSpan().Count(true);
         shortlist = Math.Min(Math.Max(shortlist, k), candidates);
         int wideCount = Math.Min(candidates, WideFactor * shortlist);
+        int stride = Math.Clamp(n / SampledRows, 1, MaxStride);
+        byte[] distances = System.Buffers.ArrayPool<byte>.Shared.Rent(n);
+        (int Start, int End)[] parts = Parts(n, RowsPerPart);
+        int[][] histograms = Run(parts, (from, to) => ScanPrefix(columns, q, mask, distances, from, to, stride));
         long afterPrefix = Stopwatch.GetTimestamp();
 
-        // Stage 2: each part picks its rows under the prefix threshold and reads their whole codes at once.
-        (int threshold, int[] tiedTaken) = Threshold(total, histograms, wideCount);
+        // Stage 2: each part picks its rows under the prefix threshold and its share of those at it, and reads their
+        // whole codes at once.
+        (int threshold, int[] tiedTaken) = SampledThreshold(histograms, stride, wideCount, candidates);
         int bits = (view.CodeWords * 64) + 1;
         (int[] Rows, ushort[] Distances, int[] Histogram)[] picked = Run(parts.Length, p =>
         {
-            int[] rows = PickRows(distances, parts[p].Start, parts[p].End, threshold, tiedTaken[p], Below(histograms[p], threshold) + tiedTaken[p]);
+            int[] buffer = System.Buffers.ArrayPool<int>.Shared.Rent(parts[p].End - parts[p].Start);
+            int count = PickRows(distances, parts[p].Start, parts[p].End, threshold, tiedTaken[p], buffer);
+            int[] rows = buffer[..count];
+            System.Buffers.ArrayPool<int>.Shared.Return(buffer);
             (ushort[] measured, int[] histogram) = Measure(columns, q, rows, bits);
             return (rows, measured, histogram);
         });
@@ -183,11 +187,11 @@ internal static class VectorSearch
     /// <param name="end">The row after its last.</param>
     /// <param name="threshold">Rows under it pass.</param>
     /// <param name="tiedTaken">How many rows at it pass.</param>
-    /// <param name="count">How many rows pass (the part's histogram says), so the result is allocated once.</param>
+    /// <param name="rows">Receives the rows (room for the part's every row).</param>
+    /// <returns>How many rows it took.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe int[] PickRows(byte[] distances, int start, int end, int threshold, int tiedTaken, int count)
+    internal static unsafe int PickRows(byte[] distances, int start, int end, int threshold, int tiedTaken, Span<int> rows)
     {
-        int[] rows = new int[count];
         int found = 0;
         fixed (byte* d = distances)
         {
@@ -220,19 +224,53 @@ internal static class VectorSearch
             }
         }
 
-        return found == count ? rows : throw new InvalidOperationException($"The part's histogram counted {count} rows under the threshold, its distances {found}.");
+        return found;
     }
 
-    /// <summary>How many rows of a histogram lie under the threshold.</summary>
-    private static int Below(int[] histogram, int threshold)
+    /// <summary>
+    /// The prefix distance under which rows pass and how many rows at it each part passes, judged from histograms of
+    /// every <paramref name="stride"/>-th row so that about <paramref name="count"/> rows pass: exactly those of
+    /// <see cref="Threshold"/> when every row was counted; otherwise each part passes its share of the estimated rows
+    /// at the threshold, in proportion to its sampled ones (the last bucket counts rows a filter excludes). Every allowed
+    /// row when <paramref name="count"/> reaches <paramref name="candidates"/>.
+    /// </summary>
+    internal static (int Threshold, int[] TiedTaken) SampledThreshold(int[][] parts, int stride, int count, int candidates)
     {
-        int below = 0;
-        for (int d = 0; d < threshold; d++)
+        int buckets = parts[0].Length;
+        if (count >= candidates)
         {
-            below += histogram[d];
+            return (buckets - 2, [.. parts.Select(_ => int.MaxValue)]); // every allowed row
         }
 
-        return below;
+        int[] total = new int[buckets];
+        foreach (int[] h in parts)
+        {
+            for (int i = 0; i < buckets; i++)
+            {
+                total[i] += h[i];
+            }
+        }
+
+        if (stride == 1)
+        {
+            return Threshold(total, parts, count);
+        }
+
+        int threshold = 0;
+        long below = 0;
+        while (threshold < buckets - 2 && (below + total[threshold]) * stride < count)
+        {
+            below += total[threshold++];
+        }
+
+        long wanted = Math.Max(0, count - (below * stride)); // rows to take at the threshold
+        int[] tied = new int[parts.Length];
+        for (int p = 0; p < parts.Length; p++)
+        {
+            tied[p] = total[threshold] == 0 ? 0 : (int)Math.Min(int.MaxValue, wanted * parts[p][threshold] / total[threshold]);
+        }
+
+        return (threshold, tied);
     }
 
     /// <summary>Hamming distances of the rows' whole codes to the query's, each code asked for ahead of its use.</summary>
@@ -304,11 +342,29 @@ internal static class VectorSearch
 
         // One sortable key per row: the estimate's order-preserving bits (inverted: best first), then the row.
         ulong[] keys = new ulong[rows.Length];
+        _ = Run(Parts(rows.Length, 1_024), (start, end) => EstimatePart(columns, table, rows, keys, start, end));
+        Array.Sort(keys);
+        int[] best = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            best[i] = (int)(uint)keys[i];
+        }
+
+        Array.Sort(best); // row order reads the float16 rows in file order
+        return best;
+    }
+
+    /// <summary>The sortable keys of rows <paramref name="start"/> to <paramref name="end"/>: the estimate's order-preserving bits, inverted, then the row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe bool EstimatePart<TCodes>(TCodes columns, float[] table, int[] rows, ulong[] keys, int start, int end)
+        where TCodes : struct, ICodeRows
+    {
+        int bytes = columns.Words * 8;
         fixed (float* t = table)
         {
-            for (int i = 0; i < rows.Length; i++)
+            for (int i = start; i < end; i++)
             {
-                if (i + PrefetchAhead < rows.Length && Sse.IsSupported)
+                if (i + PrefetchAhead < end && Sse.IsSupported)
                 {
                     Sse.Prefetch0(columns.Code(rows[i + PrefetchAhead]));
                 }
@@ -331,15 +387,7 @@ internal static class VectorSearch
             }
         }
 
-        Array.Sort(keys);
-        int[] best = new int[count];
-        for (int i = 0; i < count; i++)
-        {
-            best[i] = (int)(uint)keys[i];
-        }
-
-        Array.Sort(best); // row order reads the float16 rows in file order
-        return best;
+        return true;
     }
 
     /// <summary>A float's bits as an unsigned number in the float's order (negative numbers flipped whole, others their sign bit set).</summary>
@@ -445,38 +493,42 @@ internal static class VectorSearch
 
     // The scans run once in a fresh process: compiled optimised at once rather than through the unoptimised first tier.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe int[] ScanPrefix<TCodes>(TCodes columns, ulong[] q, bool[]? mask, byte[] distances, int start, int end)
+    private static unsafe int[] ScanPrefix<TCodes>(TCodes columns, ulong[] q, bool[]? mask, byte[] distances, int start, int end, int stride)
         where TCodes : struct, ICodeRows
     {
-        // Four interleaved histograms: consecutive rows with the same distance do not wait on each other's increment.
         int prefixWords = columns.PrefixWords;
         int buckets = (prefixWords * 64) + 2, excluded = buckets - 1;
-        int[] histograms = new int[4 * buckets];
         ulong q0 = q[0], q1 = prefixWords > 1 ? q[1] : 0;
-        fixed (int* h = histograms)
         fixed (byte* dist = distances)
         {
-            for (int r = start; r < end; r++)
+            // Two popcounts and a byte per row; a filter's excluded rows get the last bucket.
+            if (mask is null && prefixWords > 1)
             {
-                // From the columns: the contiguous prefix column, read straight through.
-                ulong* c = columns.Prefix(r);
-                int d = mask is not null && !mask[r] ? excluded
-                    : BitOperations.PopCount(c[0] ^ q0) + (prefixWords > 1 ? BitOperations.PopCount(c[1] ^ q1) : 0);
-                dist[r] = (byte)d;
-                h[((r & 3) * buckets) + d]++;
+                for (int r = start; r < end; r++)
+                {
+                    ulong* c = columns.Prefix(r);
+                    dist[r] = (byte)(BitOperations.PopCount(c[0] ^ q0) + BitOperations.PopCount(c[1] ^ q1));
+                }
             }
-        }
-
-        int[] histogram = new int[buckets];
-        for (int i = 0; i < 4; i++)
-        {
-            for (int b = 0; b < buckets; b++)
+            else
             {
-                histogram[b] += histograms[(i * buckets) + b];
+                for (int r = start; r < end; r++)
+                {
+                    ulong* c = columns.Prefix(r);
+                    dist[r] = mask is not null && !mask[r] ? (byte)excluded
+                        : (byte)(BitOperations.PopCount(c[0] ^ q0) + (prefixWords > 1 ? BitOperations.PopCount(c[1] ^ q1) : 0));
+                }
             }
-        }
 
-        return histogram;
+            // Every stride-th row (counted from row 0, so the sample does not depend on how the rows were split).
+            int[] histogram = new int[buckets];
+            for (int r = (start + stride - 1) / stride * stride; r < end; r += stride)
+            {
+                histogram[dist[r]]++;
+            }
+
+            return histogram;
+        }
     }
 
     private static (int Start, int End)[] Parts(int n, int minimumPerPart)

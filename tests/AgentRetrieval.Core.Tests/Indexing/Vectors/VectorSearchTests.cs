@@ -28,13 +28,72 @@ public sealed class VectorSearchTests
         }
 
         (int threshold, int[] tied) = VectorSearch.Threshold(total, histograms, count);
-        int[] picked = [.. Enumerable.Range(0, parts).SelectMany(p => VectorSearch.PickRows(distances, starts[p], starts[p + 1], threshold, tied[p], histograms[p].Take(threshold).Sum() + tied[p]))];
+        int[] picked = [.. Enumerable.Range(0, parts).SelectMany(p => Pick(distances, starts[p], starts[p + 1], threshold, tied[p]))];
+        (int sampledThreshold, int[] sampledTied) = VectorSearch.SampledThreshold(histograms, 1, count, n); // every row counted
+        Assert.Equal(picked, Enumerable.Range(0, parts).SelectMany(p => Pick(distances, starts[p], starts[p + 1], sampledThreshold, sampledTied[p])));
 
         Assert.Equal(VectorSearch.Select(distances, total, count), picked);
 
         // The same selection over the parts' rows in place, as the shortlist's second stage makes it.
         (int[] Rows, byte[] Distances)[] inParts = [.. Enumerable.Range(0, parts).Select(p => (Enumerable.Range(starts[p], starts[p + 1] - starts[p]).ToArray(), distances[starts[p]..starts[p + 1]]))];
         Assert.Equal(VectorSearch.Select(distances, total, count), VectorSearch.Select(inParts, total, count));
+    }
+
+    [Theory]
+    [InlineData(1_000_000, 34_816, 16, 2, 1)]
+    [InlineData(1_000_000, 34_816, 15, 2, 2)]
+    [InlineData(300_001, 9_000, 4, 3, 3)]
+    [InlineData(100_000, 2_000, 16, 2, 4)]
+    public void SampledThreshold_HistogramsOfEveryStrideThRow_PassesAboutTheCountNearestInEachPartsRowOrder(int n, int count, int stride, int parts, int seed)
+    {
+        // Distances like a 128-bit prefix's (a binomial around 64), every part with its own mix; the last bucket (130)
+        // holds rows a filter excludes.
+        var random = new Random(seed);
+        byte[] distances = new byte[n];
+        for (int r = 0; r < n; r++)
+        {
+            int bits = 0;
+            for (int b = 0; b < 128; b++)
+            {
+                bits += random.Next(100) < (r < n / 3 ? 45 : 52) ? 1 : 0;
+            }
+
+            distances[r] = random.Next(10) == 0 ? (byte)130 : (byte)bits;
+        }
+
+        int[] starts = [.. Enumerable.Range(0, parts + 1).Select(p => (int)((long)n * p / parts))];
+        int[][] histograms = [.. Enumerable.Range(0, parts).Select(_ => new int[131])];
+        for (int p = 0; p < parts; p++)
+        {
+            for (int r = (starts[p] + stride - 1) / stride * stride; r < starts[p + 1]; r += stride)
+            {
+                histograms[p][distances[r]]++;
+            }
+        }
+
+        int candidates = distances.Count(d => d != 130);
+        (int threshold, int[] tied) = VectorSearch.SampledThreshold(histograms, stride, count, candidates);
+        int[] picked = [.. Enumerable.Range(0, parts).SelectMany(p => Pick(distances, starts[p], starts[p + 1], threshold, tied[p]))];
+
+        // About the count; every row under the threshold; at it, each part's first rows in row order.
+        Assert.InRange(picked.Length, count * 0.95, count * 1.05);
+        Assert.Equal(distances.Count(d => d < threshold), picked.Count(r => distances[r] < threshold));
+        Assert.All(picked, r => Assert.True(distances[r] <= threshold));
+        for (int p = 0; p < parts; p++)
+        {
+            int[] tiedRows = [.. Enumerable.Range(starts[p], starts[p + 1] - starts[p]).Where(r => distances[r] == threshold)];
+            Assert.Equal(tiedRows.Take(tied[p]), picked.Where(r => r >= starts[p] && r < starts[p + 1] && distances[r] == threshold));
+        }
+
+        // Asked for every allowed row, it passes every allowed row.
+        (int all, int[] allTied) = VectorSearch.SampledThreshold(histograms, stride, candidates, candidates);
+        Assert.Equal(candidates, Enumerable.Range(0, parts).Sum(p => Pick(distances, starts[p], starts[p + 1], all, allTied[p]).Length));
+    }
+
+    private static int[] Pick(byte[] distances, int start, int end, int threshold, int tied)
+    {
+        int[] rows = new int[end - start];
+        return rows[..VectorSearch.PickRows(distances, start, end, threshold, tied, rows)];
     }
 
     [Theory]
