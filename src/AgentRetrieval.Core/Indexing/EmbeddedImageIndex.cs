@@ -27,6 +27,12 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
     private readonly SqliteConnection _connection;
     private readonly Lock _lock = new();
     private Snapshot _snapshot = Snapshot.Empty;
+
+    // A long-running host's warm-up, repeated for each new snapshot once the index has been still for a while.
+    private readonly Lock _rewarmLock = new();
+    private Timer? _rewarm;
+    private bool _keepWarm;
+    private bool _disposed;
     private readonly Dictionary<int, (Snapshot For, Binary.BinaryShortlistSearcher Searcher)> _codes = [];
 
     private EmbeddedImageIndex(string directory, SqliteConnection connection, ModelIdentity? model)
@@ -781,9 +787,25 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
     /// <inheritdoc/>
     public void Dispose()
     {
-        SetSnapshot(Snapshot.Empty);
+        lock (_rewarmLock)
+        {
+            _disposed = true;
+            _rewarm?.Dispose();
+        }
+
+        lock (_lock) // after a warm-up's load, never before it: no snapshot is left open
+        {
+            SetSnapshot(Snapshot.Empty);
+        }
+
         _connection.Dispose();
     }
+
+    /// <summary>How long the index must stay unchanged after a commit before a warmed index warms its new snapshot.</summary>
+    internal TimeSpan RewarmDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Whether the current snapshot's rows are served from <see cref="HalfColumns"/> (see <see cref="WarmUp"/>).</summary>
+    internal bool IsWarm => _snapshot is { View: { } view } s && view.BuiltHalfColumns(s.FileRows) is not null;
 
     /// <summary>
     /// For a long-running host (the page, chat, MCP): maps every page of the current vector and code files into the
@@ -794,9 +816,14 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
     /// does not hold already. A one-shot <c>search</c> skips it: its single search would pay for all.
     /// </summary>
     /// <returns>Whether the files could be mapped ahead (Linux); searches work the same either way.</returns>
-    /// <remarks>Thread-safe; meant to run in the background after opening.</remarks>
+    /// <remarks>
+    /// Thread-safe; meant to run in the background after opening. Once called, every later snapshot (photos added or
+    /// removed) is warmed the same way in the background once the index has stayed unchanged for
+    /// <see cref="RewarmDelay"/>; searches meanwhile read the files.
+    /// </remarks>
     public bool WarmUp()
     {
+        Volatile.Write(ref _keepWarm, true);
         Snapshot s = GetSnapshot();
         if (s.View is null || !s.Enter())
         {
@@ -835,6 +862,7 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         {
             lock (_lock)
             {
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
                 if (ReferenceEquals(_snapshot, Snapshot.Empty))
                 {
                     SetSnapshot(Load());
@@ -855,6 +883,37 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         if (!ReferenceEquals(old, next))
         {
             old.View?.Dispose();
+            if (ReferenceEquals(next, Snapshot.Empty) && Volatile.Read(ref _keepWarm))
+            {
+                ScheduleRewarm();
+            }
+        }
+    }
+
+    /// <summary>(Re)starts the wait before warming the next snapshot: a run of commits warms once, after the last.</summary>
+    private void ScheduleRewarm()
+    {
+        lock (_rewarmLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _rewarm ??= new Timer(static state => ((EmbeddedImageIndex)state!).Rewarm(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            _rewarm.Change(RewarmDelay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void Rewarm()
+    {
+        try
+        {
+            _ = WarmUp();
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or IOException or InvalidOperationException or SqliteException or UnauthorizedAccessException)
+        {
+            // Closed meanwhile, or the files changed under it: searches read the files until the next warm-up.
         }
     }
 

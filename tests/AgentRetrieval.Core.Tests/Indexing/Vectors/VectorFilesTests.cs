@@ -226,6 +226,32 @@ public sealed class VectorFilesTests
     }
 
     [Fact]
+    public async Task WarmUp_PhotosAddedAfterwards_NewSnapshotWarmedOnceTheIndexIsStill()
+    {
+        using var dir = new TempDirectory();
+        float[][] vectors = Clustered(1_500, seed: 12);
+        using EmbeddedImageIndex index = Build(dir.Path, vectors[..1_000], batch: 500);
+        index.RewarmDelay = TimeSpan.FromMilliseconds(200);
+        _ = index.WarmUp();
+        Assert.True(index.IsWarm);
+
+        for (int i = 1_000; i < 1_500; i += 250)
+        {
+            index.Commit([.. Enumerable.Range(i, 250).Select(j => File(j, vectors[j]))]);
+        }
+
+        Assert.False(index.IsWarm); // the commits replaced the warmed snapshot
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!index.IsWarm && waited.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(index.IsWarm, "the new snapshot was not warmed");
+        Assert.Equal("/p/1400.jpg", index.Search(vectors[1_400], s_model, 1)[0].Path);
+    }
+
+    [Fact]
     public void RemoveFiles_ManyRowsDead_CompactedToNextGenerationSameResults()
     {
         using var dir = new TempDirectory();
