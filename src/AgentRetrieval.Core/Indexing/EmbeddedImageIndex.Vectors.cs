@@ -23,6 +23,10 @@ public sealed partial class EmbeddedImageIndex
     private long _codeRows;  // committed rows with a binary code (0 or _rows)
     private float[]? _centre;
     private bool _vectorsChecked;
+
+    // The ids the opening check read, for the first snapshot to take instead of reading them again (with what they
+    // were read under: the generation, committed rows and live rows).
+    private (int Generation, long Rows, long Live, long[] Ids)? _idsAtOpen;
     private readonly List<string> _notes = [];
 
     /// <summary>What opening the index repaired or moved (an interrupted run's rows cut off, a migration), for the user.</summary>
@@ -83,10 +87,15 @@ public sealed partial class EmbeddedImageIndex
                 _notes.Add($"The index's vector files held {cut} bytes past the last committed batch (an interrupted run); they were cut off.");
             }
 
-            long live = _files.ReadIds(Math.Min(_rows, _files.PhysicalRows())).Count(id => id >= 0);
+            long[] ids = _files.ReadIds(Math.Min(_rows, _files.PhysicalRows()));
+            long live = CountLive(ids);
             if (problem.Length > 0 || live != _live)
             {
                 Reconcile(tx, problem.Length > 0 ? problem : $"the vector files hold {live} live rows; the catalogue says {_live}");
+            }
+            else if (ids.Length == _rows)
+            {
+                _idsAtOpen = (_files.Generation, _rows, _live, ids);
             }
 
             tx.Commit();
@@ -97,6 +106,26 @@ public sealed partial class EmbeddedImageIndex
         {
             MakeCodes(); // a migrated index, or one whose codes were lost
         }
+    }
+
+    /// <summary>The ids the opening check read when nothing has changed since (else null); taken once.</summary>
+    private long[]? TakeIdsAtOpen()
+    {
+        (int Generation, long Rows, long Live, long[] Ids)? opened = _idsAtOpen;
+        _idsAtOpen = null;
+        return opened is { } o && o.Generation == _files?.Generation && o.Rows == _rows && o.Live == _live ? o.Ids : null;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static long CountLive(long[] ids)
+    {
+        long live = 0;
+        foreach (long id in ids)
+        {
+            live += id >= 0 ? 1 : 0;
+        }
+
+        return live;
     }
 
     /// <summary>

@@ -935,34 +935,55 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
             return Snapshot.Empty;
         }
 
-        long[] all = _files!.ReadIds(_rows);
-        var live = new List<(long Id, int Row)>((int)Math.Min(_live, int.MaxValue));
+        (long[] ids, int[] rows) = LiveRows(TakeIdsAtOpen() ?? _files!.ReadIds(_rows));
+        VectorView view = _files.Map(_rows, _codeRows);
+        var snapshot = new Snapshot(ids, rows, view, dims, _centre);
+        snapshot.SetLoaders(() => LoadPaths(snapshot), () => LoadFacts(snapshot));
+        return snapshot;
+    }
+
+    /// <summary>
+    /// The live rows of the ids file (dead rows hold a negative id) in id order, with where each lives. Compiled
+    /// optimised at once: a fresh <c>search</c> runs it once over a million rows, and the unoptimised first tier (a list
+    /// of pairs and two projections) took 400 ms of its start there.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal static (long[] Ids, int[] Rows) LiveRows(long[] all)
+    {
+        int count = 0;
+        bool sorted = true;
+        long last = long.MinValue;
         for (int r = 0; r < all.Length; r++)
         {
-            if (all[r] >= 0)
+            long id = all[r];
+            if (id >= 0)
             {
-                live.Add((all[r], r));
+                sorted &= id > last;
+                last = id;
+                count++;
             }
         }
 
-        bool sorted = true;
-        for (int i = 1; i < live.Count && sorted; i++)
+        long[] ids = new long[count];
+        int[] rows = new int[count];
+        for (int r = 0, i = 0; r < all.Length; r++)
         {
-            sorted = live[i - 1].Id < live[i].Id;
+            if (all[r] >= 0)
+            {
+                ids[i] = all[r];
+                rows[i++] = r;
+            }
         }
 
         if (!sorted)
         {
             // Rows replaced in place of old ones come later in the files; the last row of an id is the current one.
-            live = [.. live.GroupBy(x => x.Id).Select(g => g.Last()).OrderBy(x => x.Id)];
+            (long Id, int Row)[] current = [.. ids.Zip(rows).GroupBy(x => x.First).Select(g => g.Last()).OrderBy(x => x.First)];
+            ids = [.. current.Select(x => x.Id)];
+            rows = [.. current.Select(x => x.Row)];
         }
 
-        long[] ids = [.. live.Select(x => x.Id)];
-        int[] rows = [.. live.Select(x => x.Row)];
-        VectorView view = _files.Map(_rows, _codeRows);
-        var snapshot = new Snapshot(ids, rows, view, dims, _centre);
-        snapshot.SetLoaders(() => LoadPaths(snapshot), () => LoadFacts(snapshot));
-        return snapshot;
+        return (ids, rows);
     }
 
     private (string[] Paths, Dictionary<int, string[]> Copies) LoadPaths(Snapshot s)
