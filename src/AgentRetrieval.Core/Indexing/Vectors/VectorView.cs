@@ -97,26 +97,8 @@ internal sealed unsafe class VectorView : IDisposable
     /// </summary>
     /// <param name="fileRows">The snapshot's rows: where each lives in the files (one snapshot per view).</param>
     /// <exception cref="InvalidOperationException">Asked for another snapshot's rows than the first call's.</exception>
-    internal CodeColumns Columns(int[] fileRows)
-    {
-        CodeColumns? built = Volatile.Read(ref _columns);
-        if (built is null)
-        {
-            lock (_columnsLock)
-            {
-                built = _columns;
-                if (built is null)
-                {
-                    built = CodeColumns.Build(CodesPointer, fileRows, CodeWords);
-                    Volatile.Write(ref _columns, built);
-                }
-            }
-        }
-
-        return ReferenceEquals(built.For, fileRows)
-            ? built
-            : throw new InvalidOperationException("A vector view serves the rows of one snapshot.");
-    }
+    internal CodeColumns Columns(int[] fileRows) =>
+        BuildOnce(ref _columns, fileRows, static (view, rows) => CodeColumns.Build(view.CodesPointer, rows, view.CodeWords), static c => c.For);
 
     /// <summary>The columns, when <see cref="Columns"/> has built them for these rows; otherwise null.</summary>
     internal CodeColumns? BuiltColumns(int[] fileRows) => Volatile.Read(ref _columns) is { } c && ReferenceEquals(c.For, fileRows) ? c : null;
@@ -130,24 +112,32 @@ internal sealed unsafe class VectorView : IDisposable
     /// </summary>
     /// <param name="fileRows">The snapshot's rows: where each lives in the files (one snapshot per view).</param>
     /// <exception cref="InvalidOperationException">Asked for another snapshot's rows than the first call's.</exception>
-    internal HalfColumns HalfColumns(int[] fileRows)
+    internal HalfColumns HalfColumns(int[] fileRows) =>
+        BuildOnce(ref _halfColumns, fileRows, static (view, rows) => Vectors.HalfColumns.Build(view.VectorsPointer, rows, view.Dimensions), static c => c.For);
+
+    /// <summary>
+    /// Builds a per-snapshot copy on first call and keeps it until the view closes (freed in <see cref="Close"/>); a
+    /// closed view builds nothing, so no native memory outlives it.
+    /// </summary>
+    private T BuildOnce<T>(ref T? field, int[] fileRows, Func<VectorView, int[], T> build, Func<T, int[]> rowsOf)
+        where T : class
     {
-        HalfColumns? built = Volatile.Read(ref _halfColumns);
+        T? built = Volatile.Read(ref field);
         if (built is null)
         {
             lock (_columnsLock)
             {
-                built = _halfColumns;
+                built = field;
                 if (built is null)
                 {
                     ObjectDisposedException.ThrowIf(Volatile.Read(ref _users) < 0, this);
-                    built = Vectors.HalfColumns.Build(VectorsPointer, fileRows, Dimensions);
-                    Volatile.Write(ref _halfColumns, built);
+                    built = build(this, fileRows);
+                    Volatile.Write(ref field, built);
                 }
             }
         }
 
-        return ReferenceEquals(built.For, fileRows)
+        return ReferenceEquals(rowsOf(built), fileRows)
             ? built
             : throw new InvalidOperationException("A vector view serves the rows of one snapshot.");
     }
@@ -194,14 +184,14 @@ internal sealed unsafe class VectorView : IDisposable
         // Only when nobody is inside: flip 0 to -1 so that no search enters a closed map.
         if (Interlocked.CompareExchange(ref _users, -1, 0) == 0)
         {
-            _vectors?.Dispose();
-            _codes?.Dispose();
-            lock (_columnsLock)
+            lock (_columnsLock) // after a copy being gathered from the maps, never during it
             {
                 _columns?.Dispose();
                 _columns = null;
                 _halfColumns?.Dispose();
                 _halfColumns = null;
+                _vectors?.Dispose();
+                _codes?.Dispose();
             }
         }
     }

@@ -252,6 +252,21 @@ public sealed class VectorFilesTests
     }
 
     [Fact]
+    public void Columns_ViewClosed_RefusedSoNoCopyOutlivesIt()
+    {
+        using var dir = new TempDirectory();
+        using EmbeddedImageIndex index = Build(dir.Path, Clustered(1_200, seed: 13), batch: 600);
+        int[] fileRows = [.. Enumerable.Range(0, 1_200)];
+        VectorView view = index.Files!.Map(1_200, 1_200);
+        Assert.Same(view.Columns(fileRows), view.Columns(fileRows));
+        view.Dispose();
+
+        Assert.Null(view.BuiltColumns(fileRows));
+        Assert.Throws<ObjectDisposedException>(() => view.Columns(fileRows));
+        Assert.Throws<ObjectDisposedException>(() => view.HalfColumns(fileRows));
+    }
+
+    [Fact]
     public void RemoveFiles_ManyRowsDead_CompactedToNextGenerationSameResults()
     {
         using var dir = new TempDirectory();
