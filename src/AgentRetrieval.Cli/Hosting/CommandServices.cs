@@ -68,9 +68,9 @@ internal static class CommandServices
         {
             index.WarmUp();
         }
-        catch (Exception ex) when (ex is ObjectDisposedException or IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception ex) when (ex is ObjectDisposedException or IOException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException or OutOfMemoryException)
         {
-            // Closed meanwhile, or the files changed under it: searches map what they need themselves.
+            // Closed meanwhile, the files changed under it, or no memory for the copies: searches read the files themselves.
         }
     });
 }

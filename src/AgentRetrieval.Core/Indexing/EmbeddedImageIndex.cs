@@ -911,9 +911,10 @@ public sealed partial class EmbeddedImageIndex : IImageIndex, ICaptionStore
         {
             _ = WarmUp();
         }
-        catch (Exception ex) when (ex is ObjectDisposedException or IOException or InvalidOperationException or SqliteException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is ObjectDisposedException or IOException or InvalidOperationException or SqliteException or UnauthorizedAccessException or OutOfMemoryException)
         {
-            // Closed meanwhile, or the files changed under it: searches read the files until the next warm-up.
+            // Closed meanwhile, the files changed under it, or no memory for the copy: searches read the files until the
+            // next warm-up (an exception left to a timer's thread would end the process).
         }
     }
 
